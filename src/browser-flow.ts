@@ -1,0 +1,97 @@
+/**
+ * The authorization code flow through the system browser and the loopback
+ * listener (RFC 8252 §7.3), with the pasted redirect URL as a second way in.
+ */
+import * as oauth from 'oauth4webapi';
+import { buildAuthorizationRequest } from './authorization.js';
+import { openAuthorizationUrl, systemBrowser } from './browser.js';
+import { LoopauthError, toLoopauthError } from './errors.js';
+import type { ExchangedTokens } from './exchange.js';
+import { exchangeCode } from './exchange.js';
+import type { HttpOptions } from './http.js';
+import type { Callback } from './listener.js';
+import { LoopbackListener } from './listener.js';
+import type { LoginOptions, Session } from './options.js';
+import { errorPage, successPage } from './pages.js';
+import { readPastedCallback } from './paste.js';
+import { abortError, rejectOnAbort } from './signals.js';
+
+/** What the browser flow needs from login(). */
+export interface BrowserFlowContext {
+  readonly as: oauth.AuthorizationServer;
+  readonly client: oauth.Client;
+  readonly auth: oauth.ClientAuth;
+  readonly scopes: readonly string[];
+  readonly resource: readonly string[];
+  readonly http: HttpOptions;
+  readonly signal: AbortSignal;
+  readonly timeout: number;
+  readonly appName: string;
+  readonly options: LoginOptions;
+}
+
+/**
+ * Runs one authorization request: listener up, URL out, first valid response
+ * in, code exchanged and `save` done, then the tab answered. The listener is
+ * closed on every ending.
+ */
+export async function signInWithBrowser(ctx: BrowserFlowContext, save: (tokens: ExchangedTokens) => Promise<Session>): Promise<Session> {
+  const { options } = ctx;
+  const state = oauth.generateRandomState();
+  const listener = await LoopbackListener.listen({
+    expectedState: state,
+    ...(options.redirectHost ? { host: options.redirectHost } : {}),
+    ...(options.port !== undefined ? { port: options.port } : {}),
+  });
+  const warn = (line: string): void => ctx.http.debug?.(line) ?? process.emitWarning(line);
+  const paste = options.pasteInput ? readPastedCallback(options.pasteInput, listener.redirectUri, state, (l) => process.stderr.write(`${l}\n`)) : undefined;
+  let callback: Callback | undefined;
+  try {
+    ctx.http.debug?.(`listening on ${listener.redirectUri}`);
+    const request = await buildAuthorizationRequest(
+      ctx.as,
+      {
+        clientId: ctx.client.client_id,
+        redirectUri: listener.redirectUri,
+        scopes: ctx.scopes,
+        resource: ctx.resource,
+        ...(options.extraParams ? { extraParams: options.extraParams } : {}),
+      },
+      state,
+    );
+    options.onAuthorizationUrl?.(request.url);
+    const opener = options.openBrowser === false ? undefined : (options.openBrowser ?? systemBrowser());
+    if (opener) await openAuthorizationUrl(request.url, opener, options.debug ?? warn);
+    else new URL(request.url); // nothing launched, but the URL was still checked by discovery
+    const pasted = paste?.url.then((url): Callback => ({ url, respond: () => Promise.resolve() }));
+    callback = await Promise.race([
+      listener.waitForCallback(),
+      ...(pasted ? [pasted] : []),
+      rejectOnAbort(ctx.signal, () => abortError(ctx.signal, 'the sign-in', ctx.timeout)),
+    ]);
+    paste?.stop();
+    const tokens = await exchangeCode(
+      {
+        as: ctx.as,
+        client: ctx.client,
+        auth: ctx.auth,
+        redirectUri: listener.redirectUri,
+        request,
+        resource: ctx.resource,
+        requireIdToken: ctx.scopes.includes('openid') && ctx.as.jwks_uri !== undefined,
+        http: ctx.http,
+      },
+      callback.url,
+    );
+    const session = await save(tokens);
+    await callback.respond(successPage(ctx.appName));
+    return session;
+  } catch (e) {
+    const err = ctx.signal.aborted ? abortError(ctx.signal, 'the sign-in', ctx.timeout) : toLoopauthError(e, { doing: 'signing in', signal: ctx.signal });
+    if (callback) await callback.respond(errorPage(err.code, err.message));
+    throw err;
+  } finally {
+    paste?.stop();
+    await listener.close(ctx.signal.aborted ? abortError(ctx.signal, 'the sign-in', ctx.timeout) : new LoopauthError('cancelled', 'the sign-in ended'));
+  }
+}

@@ -1,0 +1,24 @@
+/**
+ * The command line. `token` with plain flags takes a fast path that loads
+ * neither yargs nor the protocol library; everything else goes through yargs,
+ * loaded only then.
+ */
+import { exitCodes, reportError } from './output.js';
+import { parseTokenArgs, runToken } from './token.js';
+
+/** Runs the CLI with `args` (process.argv without node and the script); returns the exit status. */
+export async function main(args: readonly string[]): Promise<number> {
+  if (args[0] === 'token') {
+    const fast = parseTokenArgs(args.slice(1));
+    if (fast) {
+      const { interruptSignal } = await import('./signals.js');
+      return runToken(fast, interruptSignal());
+    }
+  }
+  const { runYargs } = await import('./yargs.js');
+  return runYargs(args);
+}
+
+const status = await main(process.argv.slice(2)).catch((e: unknown) => reportError(e, false));
+// Exit now: a stuck keychain call or a lingering socket must not keep the process alive.
+process.stdout.write('', () => process.exit(status ?? exitCodes.ok));

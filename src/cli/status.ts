@@ -1,0 +1,56 @@
+/** `loopauth status`: what is signed in, and whether it still works. Never a token. */
+import type { Argv } from 'yargs';
+import { getStatus } from '../status.js';
+import { listProfiles } from '../status.js';
+import { LoopauthError } from '../errors.js';
+import { exitCodes, result, resultJson, untilText } from './output.js';
+
+async function handler(argv: { profile: string; json?: boolean }): Promise<void> {
+  let status;
+  try {
+    status = await getStatus({ profile: argv.profile });
+  } catch (e) {
+    if (e instanceof LoopauthError && e.code === 'login_required') {
+      const others = (await listProfiles().catch(() => [])).filter((p) => p !== argv.profile);
+      if (others.length) throw new LoopauthError('login_required', `${e.message} (profiles here: ${others.join(', ')}; pick one with --profile)`);
+    }
+    throw e;
+  }
+  if (argv.json) {
+    resultJson({
+      profile: status.profile,
+      issuer: status.issuer,
+      client_id: status.clientId,
+      subject: status.subject ?? null,
+      scopes: status.scopes,
+      expires_at: status.expiresAt?.toISOString() ?? null,
+      store: status.store,
+      state: status.state,
+      reason: status.reason,
+      ...(status.resource ? { resource: status.resource } : {}),
+    });
+  } else {
+    const rows: [string, string][] = [
+      ['profile', status.profile],
+      ['issuer', status.issuer],
+      ['client id', status.clientId],
+      ['subject', status.subject ?? '(unknown)'],
+      ['scopes', status.scopes.join(' ')],
+      ...(status.resource ? ([['resource', status.resource.join(' ')]] as [string, string][]) : []),
+      ['expires', untilText(status.expiresAt)],
+      ['store', status.store],
+      ['state', `${status.state.replace('_', ' ')}: ${status.reason}`],
+    ];
+    result(rows.map(([k, v]) => `${`${k}:`.padEnd(11)}${v}`).join('\n'));
+  }
+  if (status.state === 'login_required') process.exitCode = exitCodes.noSession;
+}
+
+/** The yargs command. */
+export const statusCommand = {
+  command: 'status',
+  describe: 'Show the signed-in session of a profile (never a token)',
+  builder: (y: Argv) =>
+    y.option('profile', { type: 'string', default: 'default', describe: 'Profile name' }).option('json', { type: 'boolean', describe: 'Print JSON' }),
+  handler,
+};

@@ -1,0 +1,39 @@
+/** yargs wiring: the commands, global flags, and usage errors as exit 2. */
+import yargs from 'yargs';
+import { loginCommand } from './login.js';
+import { logoutCommand } from './logout.js';
+import { exitCodes, reportError, usageError } from './output.js';
+import { statusCommand } from './status.js';
+import { tokenCommand } from './token.js';
+
+/** Runs a command through yargs; returns the exit status. */
+export async function runYargs(args: readonly string[]): Promise<number> {
+  const json = args.includes('--json');
+  let failure: number | undefined;
+  const parser = yargs([...args])
+    .scriptName('loopauth')
+    .usage('$0 <command> [options]\n\nOAuth 2.0 / OpenID Connect sign-in for the command line.')
+    .command(loginCommand)
+    .command(tokenCommand)
+    .command(statusCommand)
+    .command(logoutCommand)
+    .option('verbose', { type: 'boolean', describe: 'Explain each step on stderr (secrets redacted); also LOOPAUTH_DEBUG=1' })
+    .demandCommand(1, 'name a command: login, token, status or logout')
+    .strict()
+    .recommendCommands()
+    .help()
+    .version()
+    .wrap(Math.min(100, process.stderr.columns ?? 80))
+    .fail((msg, err) => {
+      // yargs reports both its own usage errors and the handlers' throws here.
+      failure = reportError(err ?? usageError(msg), json);
+    })
+    .exitProcess(false);
+  try {
+    await parser.parseAsync();
+  } catch (e) {
+    failure ??= reportError(e, json);
+  }
+  if (failure !== undefined) return failure;
+  return typeof process.exitCode === 'number' ? process.exitCode : exitCodes.ok;
+}

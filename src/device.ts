@@ -1,0 +1,103 @@
+/**
+ * The device authorization grant (RFC 8628), for a machine with no desktop:
+ * the person opens the verification URL anywhere and types the user code.
+ */
+import * as oauth from 'oauth4webapi';
+import { LoopauthError, toLoopauthError } from './errors.js';
+import type { ExchangedTokens } from './exchange.js';
+import { resourceParams, toSecrets } from './exchange.js';
+import type { HttpOptions } from './http.js';
+import { httpOptions } from './http.js';
+import type { LoginOptions, Session } from './options.js';
+import { abortError } from './signals.js';
+import { requireBrowsableUrl } from './urls.js';
+
+/** Whether there is a desktop to open a browser on (RFC 8252 flows need one nearby). */
+export function hasDesktop(env: NodeJS.ProcessEnv = process.env): boolean {
+  if (env.SSH_CONNECTION || env.SSH_TTY) return false;
+  if (process.platform === 'linux' || process.platform === 'freebsd' || process.platform === 'openbsd') {
+    return Boolean(env.DISPLAY || env.WAYLAND_DISPLAY);
+  }
+  return true;
+}
+
+/** `flow: 'auto'` takes the device grant only with no desktop, no BROWSER, a browser not turned off, and a server that has it. */
+export function shouldUseDevice(options: LoginOptions, as: oauth.AuthorizationServer, env: NodeJS.ProcessEnv = process.env): boolean {
+  if (options.flow === 'device') {
+    if (!as.device_authorization_endpoint) {
+      throw new LoopauthError('unsupported_flow', 'this server does not offer the device authorization grant; use --flow browser');
+    }
+    return true;
+  }
+  if (options.flow !== 'auto') return false;
+  return !hasDesktop(env) && !env.BROWSER && options.openBrowser !== false && typeof options.openBrowser !== 'function' && Boolean(as.device_authorization_endpoint);
+}
+
+/** What the device flow needs from login(). */
+export interface DeviceFlowContext {
+  readonly as: oauth.AuthorizationServer;
+  readonly client: oauth.Client;
+  readonly auth: oauth.ClientAuth;
+  readonly scopes: readonly string[];
+  readonly resource: readonly string[];
+  readonly http: HttpOptions;
+  readonly signal: AbortSignal;
+  readonly timeout: number;
+  readonly onUserCode: LoginOptions['onUserCode'];
+}
+
+/** Runs the device grant to the end and saves the session. */
+export async function signInWithDevice(ctx: DeviceFlowContext, save: (tokens: ExchangedTokens) => Promise<Session>): Promise<Session> {
+  const params = new URLSearchParams({ scope: ctx.scopes.join(' ') });
+  for (const r of ctx.resource) params.append('resource', r);
+  let device: oauth.DeviceAuthorizationResponse;
+  try {
+    const response = await oauth.deviceAuthorizationRequest(ctx.as, ctx.client, ctx.auth, params, httpOptions(ctx.http));
+    device = await oauth.processDeviceAuthorizationResponse(ctx.as, ctx.client, response);
+    requireBrowsableUrl(new URL(device.verification_uri));
+  } catch (e) {
+    throw toLoopauthError(e, { doing: 'starting the device authorization', signal: ctx.signal });
+  }
+  ctx.onUserCode?.({
+    verificationUri: device.verification_uri,
+    ...(device.verification_uri_complete ? { verificationUriComplete: device.verification_uri_complete } : {}),
+    userCode: device.user_code,
+    expiresIn: device.expires_in,
+  });
+  let interval = Math.max(device.interval ?? 5, 1);
+  for (;;) {
+    await sleep(interval * 1000, ctx.signal, ctx.timeout);
+    try {
+      const response = await oauth.deviceCodeGrantRequest(ctx.as, ctx.client, ctx.auth, device.device_code, {
+        ...httpOptions(ctx.http),
+        ...(ctx.resource.length ? { additionalParameters: resourceParams(ctx.resource) } : {}),
+      });
+      const result = await oauth.processDeviceCodeResponse(ctx.as, ctx.client, response);
+      const claims = oauth.getValidatedIdTokenClaims(result);
+      return await save({ secrets: toSecrets(result, undefined), ...(claims?.sub ? { subject: claims.sub } : {}) });
+    } catch (e) {
+      const error = (e as { error?: unknown }).error;
+      if (error === 'authorization_pending') continue;
+      if (error === 'slow_down') {
+        interval += 5; // RFC 8628 §3.5
+        continue;
+      }
+      throw toLoopauthError(e, { doing: 'waiting for the device authorization', signal: ctx.signal });
+    }
+  }
+}
+
+function sleep(ms: number, signal: AbortSignal, timeout: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal.aborted) return reject(abortError(signal, 'the sign-in', timeout));
+    const timer = setTimeout(() => {
+      signal.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    const onAbort = (): void => {
+      clearTimeout(timer);
+      reject(abortError(signal, 'the sign-in', timeout));
+    };
+    signal.addEventListener('abort', onAbort, { once: true });
+  });
+}

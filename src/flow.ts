@@ -1,0 +1,142 @@
+/**
+ * login(): the RFC 8252 flow as a sequence of named steps.
+ *
+ * 1. read the profile, pick the store and check it can be written
+ * 2. discover the server (issuer, or a protected resource's metadata)
+ * 3. get a client id (given, from the profile, or registered once)
+ * 4. authorize: browser + loopback listener (+ paste), or the device grant
+ * 5. exchange the code, check the ID token, save, and only then answer the tab
+ */
+import { LoopauthError, toLoopauthError } from './errors.js';
+import { discover } from './discovery.js';
+import { chooseAuthMethod, clientAuth, endpointsOf, oauthClient } from './client.js';
+import type { LoginOptions, Session } from './options.js';
+import { checkTimeout, normalizeScopes, reservedParams, resolveProfileOptions } from './options.js';
+import { readProfile } from './profiles.js';
+import { resolveStore } from './store/index.js';
+import { saveNewSession } from './session.js';
+import { abortError, withDeadline } from './signals.js';
+import { parseUrl, requireSecureUrl } from './urls.js';
+import { signInWithBrowser } from './browser-flow.js';
+import { signInWithDevice, shouldUseDevice } from './device.js';
+import type { ExchangedTokens } from './exchange.js';
+
+const defaultScopes = ['openid', 'offline_access'];
+
+/**
+ * Signs the person in interactively and saves the session.
+ *
+ * @example
+ * ```ts
+ * import { login } from 'loopauth'
+ * const session = await login({ issuer: 'https://accounts.example.com', clientId: 'my-cli' })
+ * console.error(`signed in as ${session.subject}`)
+ * ```
+ * @see https://www.rfc-editor.org/rfc/rfc8252
+ */
+export async function login(options: LoginOptions): Promise<Session> {
+  const common = resolveProfileOptions(options);
+  const timeout = checkTimeout(options.timeout);
+  const signal = withDeadline(common.signal, timeout);
+  const plan = planLogin(options, common.root, common.profile);
+  const http = { signal, ...(common.fetch ? { fetch: common.fetch } : {}), ...(common.debug ? { debug: common.debug } : {}) };
+  try {
+    const store = resolveStore(options.store ?? (plan.previousStore as 'keychain' | 'file' | undefined), common.appName, common.root);
+    await store.check?.();
+    common.debug?.(`store: ${store.kind}`);
+    const as = await discover(plan.issuer, http);
+    const clientId = plan.clientId;
+    if (!clientId) {
+      throw new LoopauthError('client_id_required', 'this server needs a client id: pass --client-id (clientId)');
+    }
+    const authMethod = chooseAuthMethod(plan.clientSecret, as.token_endpoint_auth_methods_supported);
+    const ctx = {
+      as,
+      client: oauthClient(clientId),
+      auth: clientAuth(authMethod, plan.clientSecret),
+      scopes: plan.scopes,
+      resource: plan.resource,
+      http,
+      signal,
+      timeout,
+      appName: common.appName,
+    };
+    const save = async (tokens: ExchangedTokens): Promise<Session> =>
+      saveNewSession(
+        {
+          root: common.root,
+          profile: common.profile,
+          store,
+          secrets: { ...tokens.secrets, ...(plan.clientSecret ? { client_secret: plan.clientSecret } : {}) },
+          data: {
+            issuer: as.issuer,
+            clientId,
+            scopes: plan.scopes,
+            ...(plan.resource.length ? { resource: plan.resource } : {}),
+            ...(tokens.subject ? { subject: tokens.subject } : {}),
+            authMethod,
+            server: endpointsOf(as),
+          },
+          signal,
+        },
+        plan.previousStore && plan.previousStore !== store.kind ? safeResolve(plan.previousStore, common.appName, common.root) : undefined,
+      );
+    if (shouldUseDevice(options, as)) return await signInWithDevice({ ...ctx, onUserCode: options.onUserCode }, save);
+    return await signInWithBrowser({ ...ctx, options }, save);
+  } catch (e) {
+    if (signal.aborted) throw abortError(signal, 'the sign-in', timeout);
+    throw toLoopauthError(e, { doing: 'signing in', signal });
+  }
+}
+
+function safeResolve(kind: string, appName: string, root: string) {
+  return kind === 'keychain' || kind === 'file' ? resolveStore(kind, appName, root) : undefined;
+}
+
+interface LoginPlan {
+  readonly issuer: URL;
+  readonly clientId?: string;
+  readonly clientSecret?: string;
+  readonly scopes: string[];
+  readonly resource: string[];
+  readonly previousStore?: string;
+}
+
+/** Fills what the options leave out from the existing profile, and checks the rest. */
+function planLogin(options: LoginOptions, root: string, profile: string): LoginPlan {
+  const existing = readProfile(root, profile); // a corrupt or newer profile stops here, before anything starts
+  const issuerText = options.issuer ?? existing?.issuer;
+  if (issuerText === undefined || issuerText === '') throw new TypeError('an issuer is required: pass --issuer URL (issuer) or --resource-url URL (resourceUrl)');
+  const issuer = parseUrl(issuerText, 'the issuer');
+  requireSecureUrl(issuer, 'the issuer');
+  const sameIssuer = existing !== undefined && sameUrl(existing.issuer, issuer);
+  const clientId = options.clientId ?? (sameIssuer ? existing.clientId : undefined);
+  if (clientId !== undefined && (typeof clientId !== 'string' || clientId === '')) throw new TypeError('clientId must be a non-empty string');
+  if (options.clientSecret !== undefined && typeof options.clientSecret !== 'string') throw new TypeError('clientSecret must be a string');
+  const scopes = normalizeScopes(options.scopes) ?? (sameIssuer ? [...existing.scopes] : defaultScopes);
+  const resource = options.resource === undefined ? (sameIssuer ? [...(existing.resource ?? [])] : []) : typeof options.resource === 'string' ? [options.resource] : [...options.resource];
+  for (const r of resource) {
+    const u = parseUrl(r, 'resource');
+    if (u.hash) throw new TypeError('resource must not have a fragment (RFC 8707 §2)');
+  }
+  for (const [k, v] of Object.entries(options.extraParams ?? {})) {
+    if (typeof v !== 'string') throw new TypeError(`extraParams.${k} must be a string`);
+    if (reservedParams.has(k)) throw new TypeError(`extraParams may not set ${k}: loopauth sets it itself`);
+  }
+  return {
+    issuer,
+    ...(clientId ? { clientId } : {}),
+    ...(options.clientSecret ? { clientSecret: options.clientSecret } : {}),
+    scopes,
+    resource,
+    ...(existing ? { previousStore: existing.store } : {}),
+  };
+}
+
+function sameUrl(a: string, b: URL): boolean {
+  try {
+    return new URL(a).href === b.href;
+  } catch {
+    return false;
+  }
+}

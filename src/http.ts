@@ -1,0 +1,69 @@
+/**
+ * How loopauth's HTTP requests reach the authorization server: one place for
+ * the abort signal, an injectable `fetch`, a cap on response size, and
+ * redacted debug lines.
+ */
+import * as oauth from 'oauth4webapi';
+import { safeOrigin } from './urls.js';
+
+/** Transport options shared by every request loopauth makes. */
+export interface HttpOptions {
+  /** Aborts every request (timeouts and cancellation come through here). */
+  readonly signal?: AbortSignal;
+  /** A `fetch` to use instead of the global one (tests, proxies, Electron's `net.fetch`). */
+  readonly fetch?: typeof fetch;
+  /** Receives redacted step-by-step lines when debugging is on. */
+  readonly debug?: (line: string) => void;
+}
+
+/** Larger bodies than this are not read: metadata and token responses are small. */
+const maxBodyBytes = 1024 * 1024;
+
+/**
+ * oauth4webapi request options for a URL that the caller has already checked
+ * with `requireSecureUrl` (http is only ever allowed on loopback by then).
+ */
+export function httpOptions(options: HttpOptions, _url?: URL): oauth.HttpRequestOptions<'GET' | 'POST', URLSearchParams | undefined> & {
+  [oauth.allowInsecureRequests]: boolean;
+} {
+  const doFetch = options.fetch ?? fetch;
+  const debug = options.debug;
+  return {
+    ...(options.signal ? { signal: options.signal } : {}),
+    [oauth.allowInsecureRequests]: true,
+    [oauth.customFetch]: async (url, init) => {
+      const response = await doFetch(url, init);
+      debug?.(`${init.method} ${safeOrigin(new URL(url))} → HTTP ${response.status}`);
+      return capBody(response);
+    },
+  };
+}
+
+/** Refuses to buffer a body of megabytes: a hostile server should not make us. */
+async function capBody(response: Response): Promise<Response> {
+  const declared = Number(response.headers.get('content-length') ?? '0');
+  if (declared > maxBodyBytes) {
+    await response.body?.cancel();
+    return new Response(null, { status: 502, statusText: 'response too large' });
+  }
+  if (!response.body) return response;
+  const reader = (response.body as ReadableStream<Uint8Array>).getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > maxBodyBytes) {
+      await reader.cancel();
+      return new Response(null, { status: 502, statusText: 'response too large' });
+    }
+    chunks.push(value);
+  }
+  const body = Buffer.concat(chunks);
+  return new Response(response.status === 204 || response.status === 304 ? null : body, {
+    status: response.status,
+    statusText: response.statusText,
+    headers: response.headers,
+  });
+}

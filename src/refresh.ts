@@ -1,0 +1,107 @@
+/**
+ * The refresh: under the profile's lock, read the store again (another
+ * process may have refreshed already), spend the refresh token once, and
+ * save the rotated one before anything is handed out.
+ */
+import * as oauth from 'oauth4webapi';
+import { clientAuth, oauthClient, serverOf } from './client.js';
+import { LoopauthError, toLoopauthError } from './errors.js';
+import { resourceParams, toSecrets } from './exchange.js';
+import { httpOptions } from './http.js';
+import { withProfileLock } from './lock.js';
+import type { ResolvedProfileOptions } from './options.js';
+import type { ProfileData } from './profiles.js';
+import { writeProfile } from './profiles.js';
+import type { SessionSecrets } from './secrets.js';
+import { nowSeconds, writeSecrets } from './secrets.js';
+import type { SecretStore } from './store/types.js';
+import { isFresh, requireProfile, requireSecrets } from './tokens.js';
+import { withDeadline } from './signals.js';
+
+/** What {@link refreshSession} needs. */
+export interface RefreshOptions extends ResolvedProfileOptions {
+  readonly store: SecretStore;
+  readonly minTtl: number;
+  readonly force: boolean;
+  readonly timeout: number;
+}
+
+/** Test-only fault injection around the store write (crash-safety tests). */
+let faultHook: ((step: 'before_request' | 'after_response' | 'after_write') => void | Promise<void>) | undefined;
+
+/** @internal */
+export function setRefreshFaultHook(hook: typeof faultHook): void {
+  faultHook = hook;
+}
+
+/** Refreshes the profile's access token unless another process just did. */
+export async function refreshSession(o: RefreshOptions): Promise<{ data: ProfileData; secrets: SessionSecrets }> {
+  const signal = withDeadline(o.signal, o.timeout);
+  return withProfileLock({ root: o.root, profile: o.profile, signal, waitMs: o.timeout * 1000 }, async () => {
+    const data = requireProfile(o.root, o.profile);
+    const secrets = await requireSecrets(o.store, o.profile, data);
+    if (!o.force && isFresh(secrets, o.minTtl)) return { data, secrets };
+    if (!secrets.refresh_token) {
+      if (secrets.access_token && (secrets.expires_at ?? 0) > nowSeconds()) return { data, secrets };
+      throw new LoopauthError('login_required', `the access token of profile ${o.profile} has expired and there is no refresh token: run loopauth login`);
+    }
+    const spent = secrets.refresh_token;
+    let result: oauth.TokenEndpointResponse;
+    try {
+      await faultHook?.('before_request');
+      result = await requestRefresh(o, data, secrets, signal);
+      await faultHook?.('after_response');
+    } catch (e) {
+      const err = toLoopauthError(e, { doing: 'refreshing the access token', signal });
+      if (err.code !== 'invalid_grant') throw err;
+      return onInvalidGrant(o, data, spent, err);
+    }
+    const next = toSecrets(result, secrets);
+    try {
+      await writeSecrets(o.store, o.profile, next);
+    } catch (e) {
+      const code = e instanceof LoopauthError ? e.code : 'store_failed';
+      throw new LoopauthError(
+        code,
+        `the server issued new tokens but they could not be saved (${e instanceof Error ? e.message : 'store error'}); ` +
+          'if the server rotates refresh tokens, run loopauth login',
+      );
+    }
+    await faultHook?.('after_write');
+    o.debug?.(`refreshed: new access token saved${next.refresh_token !== spent ? ' with a rotated refresh token' : ''}`);
+    return { data, secrets: next };
+  });
+}
+
+function requestRefresh(o: RefreshOptions, data: ProfileData, secrets: SessionSecrets, signal: AbortSignal): Promise<oauth.TokenEndpointResponse> {
+  const as = serverOf(data.server);
+  const client = oauthClient(data.clientId);
+  const http = { signal, ...(o.fetch ? { fetch: o.fetch } : {}), ...(o.debug ? { debug: o.debug } : {}) };
+  return oauth
+    .refreshTokenGrantRequest(as, client, clientAuth(data.authMethod, secrets.client_secret), secrets.refresh_token!, {
+      ...httpOptions(http),
+      ...(data.resource?.length ? { additionalParameters: resourceParams(data.resource) } : {}),
+    })
+    .then((response) => oauth.processRefreshTokenResponse(as, client, response));
+}
+
+/**
+ * `invalid_grant`: if the stored refresh token is no longer the one spent,
+ * someone else refreshed (and we must not log out); only a refused current
+ * token ends the session.
+ */
+async function onInvalidGrant(o: RefreshOptions, data: ProfileData, spent: string, err: LoopauthError): Promise<{ data: ProfileData; secrets: SessionSecrets }> {
+  const now = await requireSecrets(o.store, o.profile, data).catch(() => undefined);
+  if (now?.refresh_token && now.refresh_token !== spent) {
+    if (isFresh(now, 0)) return { data, secrets: now };
+    throw new LoopauthError('server_error', 'the refresh token changed while refreshing; try again');
+  }
+  await o.store.delete(o.profile);
+  await writeProfile(o.root, o.profile, { ...stripMeta(data), hasSession: false });
+  throw new LoopauthError('login_required', `the server refused the refresh token of profile ${o.profile} (invalid_grant): run loopauth login`, err.cause);
+}
+
+function stripMeta(data: ProfileData): Omit<ProfileData, 'version' | 'updatedAt'> {
+  const { version: _v, updatedAt: _u, ...rest } = data;
+  return rest;
+}

@@ -1,0 +1,76 @@
+/**
+ * logout(): revoke the refresh token at the server (RFC 7009) when it has a
+ * revocation endpoint, then delete the profile's secrets, always.
+ */
+import * as oauth from 'oauth4webapi';
+import { clientAuth, oauthClient, serverOf } from './client.js';
+import { LoopauthError, toLoopauthError } from './errors.js';
+import { httpOptions } from './http.js';
+import { withProfileLock } from './lock.js';
+import type { ProfileOptions } from './options.js';
+import { resolveProfileOptions } from './options.js';
+import { readProfile, writeProfile } from './profiles.js';
+import { readSecrets } from './secrets.js';
+import { withDeadline } from './signals.js';
+import { storeFor } from './tokens.js';
+
+/** Options of {@link logout}. */
+export interface LogoutOptions extends ProfileOptions {
+  /** Revoke the refresh token at the server first. @default true */
+  readonly revoke?: boolean;
+  /** Seconds the revocation may take. @default 30 */
+  readonly timeout?: number;
+}
+
+/** What {@link logout} did. */
+export interface LogoutResult {
+  readonly profile: string;
+  /** `revoked`, `not_supported` (no endpoint), `skipped` (revoke: false, or no token), or `failed`. */
+  readonly revocation: 'revoked' | 'not_supported' | 'skipped' | 'failed';
+  /** Why the revocation failed, when it did (scrubbed). */
+  readonly revocationError?: LoopauthError;
+  /** Whether local secrets were deleted. */
+  readonly deleted: boolean;
+}
+
+/**
+ * Signs a profile out. Local secrets are deleted even when the server's
+ * revocation fails; the result says so (the CLI then exits 1).
+ *
+ * @throws {LoopauthError} `login_required` for a profile that does not exist or is already signed out.
+ * @see https://www.rfc-editor.org/rfc/rfc7009
+ */
+export async function logout(options: LogoutOptions = {}): Promise<LogoutResult> {
+  const common = resolveProfileOptions(options);
+  const existing = readProfile(common.root, common.profile);
+  if (!existing) throw new LoopauthError('login_required', `no profile ${common.profile}`);
+  const signal = withDeadline(common.signal, options.timeout ?? 30);
+  return withProfileLock({ root: common.root, profile: common.profile, signal }, async () => {
+    const data = readProfile(common.root, common.profile) ?? existing;
+    const store = storeFor(data, options.store, common.appName, common.root);
+    const secrets = await readSecrets(store, common.profile);
+    if (!data.hasSession && !secrets) throw new LoopauthError('login_required', `profile ${common.profile} is already signed out`);
+    const token = secrets?.refresh_token ?? secrets?.access_token;
+    let revocation: LogoutResult['revocation'] = 'skipped';
+    let revocationError: LoopauthError | undefined;
+    if (options.revoke !== false && token) {
+      if (!data.server.revocation_endpoint) revocation = 'not_supported';
+      else {
+        try {
+          const as = serverOf(data.server);
+          const http = { signal, ...(common.fetch ? { fetch: common.fetch } : {}), ...(common.debug ? { debug: common.debug } : {}) };
+          const response = await oauth.revocationRequest(as, oauthClient(data.clientId), clientAuth(data.authMethod, secrets?.client_secret), token, httpOptions(http));
+          await oauth.processRevocationResponse(response);
+          revocation = 'revoked';
+        } catch (e) {
+          revocation = 'failed';
+          revocationError = toLoopauthError(e, { doing: 'revoking the refresh token', signal });
+        }
+      }
+    }
+    const deleted = await store.delete(common.profile);
+    const { version: _v, updatedAt: _u, subject: _s, ...rest } = data;
+    await writeProfile(common.root, common.profile, { ...rest, hasSession: false });
+    return { profile: common.profile, revocation, ...(revocationError ? { revocationError } : {}), deleted };
+  });
+}
