@@ -18,6 +18,10 @@ import { saveNewSession } from './session.js';
 import { abortError, withDeadline } from './signals.js';
 import { parseUrl, requireSecureUrl } from './urls.js';
 import { signInWithBrowser } from './browser-flow.js';
+import { discoverResource } from './resource.js';
+import { registerClient, registeredClientId } from './registration.js';
+import type { HttpOptions } from './http.js';
+import type { AuthorizationServer } from 'oauth4webapi';
 import { signInWithDevice, shouldUseDevice } from './device.js';
 import type { ExchangedTokens } from './exchange.js';
 
@@ -44,18 +48,19 @@ export async function login(options: LoginOptions): Promise<Session> {
     const store = resolveStore(options.store ?? (plan.previousStore as 'keychain' | 'file' | undefined), common.appName, common.root);
     await store.check?.();
     common.debug?.(`store: ${store.kind}`);
-    const as = await discover(plan.issuer, http);
-    const clientId = plan.clientId;
-    if (!clientId) {
-      throw new LoopauthError('client_id_required', 'this server needs a client id: pass --client-id (clientId)');
-    }
+    const target: Target = plan.resourceUrl ? await resourceTarget(plan, http) : { issuer: plan.issuer!, scopes: plan.scopes, resource: plan.resource };
+    const as = await discover(target.issuer, http);
+    const clientId =
+      plan.clientId ??
+      registeredClientId(common.root, common.profile, as.issuer) ??
+      (await registerOrExplain(as, { root: common.root, profile: common.profile, appName: common.appName, http }));
     const authMethod = chooseAuthMethod(plan.clientSecret, as.token_endpoint_auth_methods_supported);
     const ctx = {
       as,
       client: oauthClient(clientId),
       auth: clientAuth(authMethod, plan.clientSecret),
-      scopes: plan.scopes,
-      resource: plan.resource,
+      scopes: target.scopes,
+      resource: target.resource,
       http,
       signal,
       timeout,
@@ -71,8 +76,9 @@ export async function login(options: LoginOptions): Promise<Session> {
           data: {
             issuer: as.issuer,
             clientId,
-            scopes: plan.scopes,
-            ...(plan.resource.length ? { resource: plan.resource } : {}),
+            scopes: target.scopes,
+            ...(target.resource.length ? { resource: target.resource } : {}),
+            ...(plan.resourceUrl ? { resourceUrl: plan.resourceUrl.href } : {}),
             ...(tokens.subject ? { subject: tokens.subject } : {}),
             authMethod,
             server: endpointsOf(as),
@@ -89,12 +95,35 @@ export async function login(options: LoginOptions): Promise<Session> {
   }
 }
 
+interface Target {
+  readonly issuer: URL;
+  readonly scopes: string[];
+  readonly resource: string[];
+}
+
+/** --resource-url: the resource's metadata names the server, the resource and its scopes. */
+async function resourceTarget(plan: LoginPlan, http: HttpOptions): Promise<Target> {
+  const info = await discoverResource(plan.resourceUrl!, http);
+  const scopes = plan.explicitScopes ? plan.scopes : [...new Set([...(info.scopes ?? []), ...plan.scopes])];
+  return { issuer: plan.issuer ?? info.issuer, scopes, resource: [...new Set([info.resource, ...plan.resource])] };
+}
+
+/** No client id: register one if the server allows it, else say which flag is missing. */
+async function registerOrExplain(as: AuthorizationServer, o: Parameters<typeof registerClient>[1]): Promise<string> {
+  if (!as.registration_endpoint) {
+    throw new LoopauthError('client_id_required', 'this server offers no dynamic client registration: pass --client-id (clientId)');
+  }
+  return registerClient(as, o);
+}
+
 function safeResolve(kind: string, appName: string, root: string) {
   return kind === 'keychain' || kind === 'file' ? resolveStore(kind, appName, root) : undefined;
 }
 
 interface LoginPlan {
-  readonly issuer: URL;
+  readonly issuer?: URL;
+  readonly resourceUrl?: URL;
+  readonly explicitScopes: boolean;
   readonly clientId?: string;
   readonly clientSecret?: string;
   readonly scopes: string[];
@@ -105,15 +134,19 @@ interface LoginPlan {
 /** Fills what the options leave out from the existing profile, and checks the rest. */
 function planLogin(options: LoginOptions, root: string, profile: string): LoginPlan {
   const existing = readProfile(root, profile); // a corrupt or newer profile stops here, before anything starts
-  const issuerText = options.issuer ?? existing?.issuer;
-  if (issuerText === undefined || issuerText === '') throw new TypeError('an issuer is required: pass --issuer URL (issuer) or --resource-url URL (resourceUrl)');
-  const issuer = parseUrl(issuerText, 'the issuer');
-  requireSecureUrl(issuer, 'the issuer');
-  const sameIssuer = existing !== undefined && sameUrl(existing.issuer, issuer);
+  if (options.resourceUrl !== undefined) requireSecureUrl(parseUrl(options.resourceUrl, 'the resource URL'), 'the resource URL');
+  const issuerText = options.issuer ?? (options.resourceUrl !== undefined ? undefined : existing?.issuer);
+  if ((issuerText === undefined || issuerText === '') && options.resourceUrl === undefined) {
+    throw new TypeError('an issuer is required: pass --issuer URL (issuer) or --resource-url URL (resourceUrl)');
+  }
+  const issuer = issuerText ? parseUrl(issuerText, 'the issuer') : undefined;
+  if (issuer) requireSecureUrl(issuer, 'the issuer');
+  const sameIssuer = existing !== undefined && (issuer ? sameUrl(existing.issuer, issuer) : options.resourceUrl !== undefined && existing.resourceUrl === parseUrl(options.resourceUrl, 'the resource URL').href);
   const clientId = options.clientId ?? (sameIssuer ? existing.clientId : undefined);
   if (clientId !== undefined && (typeof clientId !== 'string' || clientId === '')) throw new TypeError('clientId must be a non-empty string');
   if (options.clientSecret !== undefined && typeof options.clientSecret !== 'string') throw new TypeError('clientSecret must be a string');
-  const scopes = normalizeScopes(options.scopes) ?? (sameIssuer ? [...existing.scopes] : defaultScopes);
+  const explicitScopes = normalizeScopes(options.scopes);
+  const scopes = explicitScopes ?? (sameIssuer ? [...existing.scopes] : defaultScopes);
   const resource = options.resource === undefined ? (sameIssuer ? [...(existing.resource ?? [])] : []) : typeof options.resource === 'string' ? [options.resource] : [...options.resource];
   for (const r of resource) {
     const u = parseUrl(r, 'resource');
@@ -124,7 +157,9 @@ function planLogin(options: LoginOptions, root: string, profile: string): LoginP
     if (reservedParams.has(k)) throw new TypeError(`extraParams may not set ${k}: loopauth sets it itself`);
   }
   return {
-    issuer,
+    ...(issuer ? { issuer } : {}),
+    ...(options.resourceUrl !== undefined ? { resourceUrl: parseUrl(options.resourceUrl, 'the resource URL') } : {}),
+    explicitScopes: explicitScopes !== undefined,
     ...(clientId ? { clientId } : {}),
     ...(options.clientSecret ? { clientSecret: options.clientSecret } : {}),
     scopes,

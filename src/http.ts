@@ -23,7 +23,8 @@ const maxBodyBytes = 1024 * 1024;
  * oauth4webapi request options for a URL that the caller has already checked
  * with `requireSecureUrl` (http is only ever allowed on loopback by then).
  */
-export function httpOptions(options: HttpOptions, _url?: URL): oauth.HttpRequestOptions<'GET' | 'POST', URLSearchParams | undefined> & {
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- one transport for every request body type
+export function httpOptions(options: HttpOptions, _url?: URL): oauth.HttpRequestOptions<'GET' | 'POST', any> & {
   [oauth.allowInsecureRequests]: boolean;
 } {
   const doFetch = options.fetch ?? fetch;

@@ -38,6 +38,8 @@ export interface ProfileData {
   readonly clientId: string;
   readonly scopes: readonly string[];
   readonly resource?: readonly string[];
+  /** The protected resource URL the profile was signed in from (RFC 9728). */
+  readonly resourceUrl?: string;
   readonly subject?: string;
   /** Which store holds this profile's secrets. */
   readonly store: string;
