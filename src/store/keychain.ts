@@ -26,7 +26,17 @@ export interface KeychainStoreOptions {
    * @default 10
    */
   readonly timeout?: number;
+  /**
+   * Longest value kept in one keychain entry; longer ones are split into
+   * numbered entries. Windows Credential Manager refuses blobs over 2,560
+   * bytes (800 characters is under that in UTF-8 and UTF-16 alike).
+   * @default 800 on Windows, unlimited elsewhere
+   */
+  readonly maxEntrySize?: number;
 }
+
+/** Header of a value split over several entries: prefix, generation, count. */
+const chunkPrefix = 'loopauth-chunked:v1:';
 
 const hint = 'use --insecure-storage (--store file) to keep secrets in a 0600 file instead';
 
@@ -52,10 +62,13 @@ export class KeychainStore implements SecretStore {
   readonly kind = 'keychain';
   readonly #service: string;
   readonly #timeoutMs: number;
+  readonly #maxEntry: number;
 
   constructor(options: KeychainStoreOptions = {}) {
     this.#service = options.service ?? 'loopauth';
     this.#timeoutMs = (options.timeout ?? 10) * 1000;
+    this.#maxEntry = options.maxEntrySize ?? (process.platform === 'win32' ? 800 : Infinity);
+    if (!(this.#maxEntry >= 64)) throw new TypeError('maxEntrySize must be at least 64');
   }
 
   async #call<T>(what: string, fn: (k: Keytar) => Promise<T>): Promise<T> {
@@ -81,16 +94,57 @@ export class KeychainStore implements SecretStore {
   }
 
   async get(key: string): Promise<string | undefined> {
-    const value = await this.#call('reading a secret', (k) => k.getPassword(this.#service, key));
-    return value ?? undefined;
+    for (let attempt = 0; ; attempt++) {
+      const head = await this.#call('reading a secret', (k) => k.getPassword(this.#service, key));
+      if (head === null) return undefined;
+      if (!head.startsWith(chunkPrefix)) return head;
+      const [gen, count] = head.slice(chunkPrefix.length).split(':');
+      const parts = await Promise.all(
+        Array.from({ length: Number(count) }, (_, i) => this.#call('reading a secret', (k) => k.getPassword(this.#service, `${key}.chunk.${gen}.${i}`))),
+      );
+      if (parts.every((p) => p !== null)) return parts.join('');
+      // A writer replaced the value between our reads; its new header is there by now.
+      if (attempt >= 2) throw new LoopauthError('keychain_unavailable', `the keychain entry of ${key} is incomplete; run loopauth login`);
+    }
   }
 
-  set(key: string, value: string): Promise<void> {
-    return this.#call('saving a secret', (k) => k.setPassword(this.#service, key, value));
+  /**
+   * Large values go to numbered entries of a fresh generation first, then the
+   * header that points at them, then the old generation is removed: a reader
+   * never sees a mix, and a crash at any point leaves the old or new value.
+   */
+  async set(key: string, value: string): Promise<void> {
+    const old = await this.#chunkList(key);
+    if (value.length <= this.#maxEntry) {
+      await this.#call('saving a secret', (k) => k.setPassword(this.#service, key, value));
+    } else {
+      const gen = Date.now().toString(36) + Math.random().toString(36).slice(2, 6);
+      const parts: string[] = [];
+      for (let i = 0; i < value.length; i += this.#maxEntry) parts.push(value.slice(i, i + this.#maxEntry));
+      for (const [i, part] of parts.entries()) {
+        await this.#call('saving a secret', (k) => k.setPassword(this.#service, `${key}.chunk.${gen}.${i}`, part));
+      }
+      await this.#call('saving a secret', (k) => k.setPassword(this.#service, key, `${chunkPrefix}${gen}:${parts.length}`));
+    }
+    await this.#deleteChunks(old);
   }
 
-  delete(key: string): Promise<boolean> {
-    return this.#call('deleting a secret', (k) => k.deletePassword(this.#service, key));
+  async delete(key: string): Promise<boolean> {
+    const old = await this.#chunkList(key);
+    const deleted = await this.#call('deleting a secret', (k) => k.deletePassword(this.#service, key));
+    await this.#deleteChunks(old);
+    return deleted;
+  }
+
+  async #chunkList(key: string): Promise<string[]> {
+    const head = await this.#call('reading a secret', (k) => k.getPassword(this.#service, key));
+    if (!head?.startsWith(chunkPrefix)) return [];
+    const [gen, count] = head.slice(chunkPrefix.length).split(':');
+    return Array.from({ length: Number(count) || 0 }, (_, i) => `${key}.chunk.${gen}.${i}`);
+  }
+
+  async #deleteChunks(accounts: string[]): Promise<void> {
+    for (const account of accounts) await this.#call('deleting a secret', (k) => k.deletePassword(this.#service, account));
   }
 
   /** Writes, reads back and deletes a probe entry: a locked keyring reads as empty, so a read alone proves nothing. */
