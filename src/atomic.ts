@@ -6,7 +6,6 @@
  * Not write-file-atomic: it resolves the target with realpath() and writes
  * through a symlink planted in our place; rename() replaces the link itself.
  */
-import { randomBytes } from 'node:crypto';
 import { constants, promises as fs } from 'node:fs';
 import path from 'node:path';
 
@@ -20,7 +19,9 @@ export function setAtomicWriteFaultHook(hook: typeof faultHook): void {
 
 /** Writes `data` to `file` atomically, creating it with `mode`. */
 export async function writeFileAtomic(file: string, data: string, mode: number): Promise<void> {
-  const tmp = path.join(path.dirname(file), `.${path.basename(file)}.${randomBytes(6).toString('hex')}.tmp`);
+  // Unique enough with O_EXCL below; node:crypto is left out of `token`'s start-up path.
+  const unique = `${process.pid}.${Date.now().toString(36)}.${Math.random().toString(36).slice(2, 10)}`;
+  const tmp = path.join(path.dirname(file), `.${path.basename(file)}.${unique}.tmp`);
   // O_EXCL|O_NOFOLLOW: never reuse or follow anything already at the temporary name.
   const handle = await fs.open(tmp, constants.O_CREAT | constants.O_EXCL | constants.O_WRONLY | constants.O_NOFOLLOW, mode);
   try {

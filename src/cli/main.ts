@@ -19,6 +19,10 @@ export async function main(args: readonly string[]): Promise<number> {
   return runYargs(args);
 }
 
-const status = await main(process.argv.slice(2)).catch((e: unknown) => reportError(e, false));
-// Exit now: a stuck keychain call or a lingering socket must not keep the process alive.
-process.stdout.write('', () => process.exit(status ?? exitCodes.ok));
+/** Runs the CLI on process.argv and exits with its status. */
+export function run(): void {
+  void main(process.argv.slice(2))
+    .catch((e: unknown) => reportError(e, false))
+    // Exit now: a stuck keychain call or a lingering socket must not keep the process alive.
+    .then((status) => process.stdout.write('', () => process.exit(status ?? exitCodes.ok)));
+}
