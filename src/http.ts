@@ -27,7 +27,7 @@ const maxBodyBytes = 1024 * 1024;
 export function httpOptions(options: HttpOptions, _url?: URL): oauth.HttpRequestOptions<'GET' | 'POST', any> & {
   [oauth.allowInsecureRequests]: boolean;
 } {
-  const doFetch = options.fetch ?? fetch;
+  const doFetch = options.fetch ?? proxyAwareFetch;
   const debug = options.debug;
   return {
     ...(options.signal ? { signal: options.signal } : {}),
@@ -67,4 +67,23 @@ async function capBody(response: Response): Promise<Response> {
     statusText: response.statusText,
     headers: response.headers,
   });
+}
+
+const proxyVars = ['HTTPS_PROXY', 'https_proxy', 'HTTP_PROXY', 'http_proxy'];
+let proxied: Promise<typeof fetch> | undefined;
+
+/**
+ * Node's fetch ignores HTTPS_PROXY/NO_PROXY; corporate networks need them.
+ * undici's EnvHttpProxyAgent reads them (loaded only when a proxy is set),
+ * and loopback is never proxied: a local server is never behind the proxy.
+ */
+function proxyAwareFetch(input: string | URL | Request, init?: RequestInit): Promise<Response> {
+  if (!proxyVars.some((v) => process.env[v])) return fetch(input, init);
+  proxied ??= import('undici').then(({ EnvHttpProxyAgent, fetch: undiciFetch }) => {
+    const noProxy = [process.env.NO_PROXY ?? process.env.no_proxy, 'localhost', '127.0.0.1', '::1', '[::1]'].filter(Boolean).join(',');
+    const dispatcher = new EnvHttpProxyAgent({ noProxy });
+    return (url: string | URL | Request, opts?: RequestInit) =>
+      undiciFetch(url as string, { ...(opts as object), dispatcher });
+  });
+  return proxied.then((f) => f(input, init));
 }

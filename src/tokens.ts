@@ -7,7 +7,8 @@ import { LoopauthError } from './errors.js';
 import type { ProfileOptions } from './options.js';
 import { resolveProfileOptions } from './options.js';
 import type { ProfileData } from './profiles.js';
-import { readProfile } from './profiles.js';
+import { profileFile, readProfile } from './profiles.js';
+import { statSync } from 'node:fs';
 import type { SessionSecrets } from './secrets.js';
 import { nowSeconds, readSecrets } from './secrets.js';
 import { resolveStore } from './store/index.js';
@@ -56,13 +57,54 @@ export async function getAccessToken(options: TokenOptions = {}): Promise<Access
   const common = resolveProfileOptions(options);
   const minTtl = options.minTtl ?? 60;
   if (typeof minTtl !== 'number' || !Number.isFinite(minTtl) || minTtl < 0) throw new TypeError('minTtl must be a number of seconds >= 0');
+  const cacheKey = typeof options.store === 'object' ? undefined : `${common.root}\0${common.profile}\0${options.store ?? ''}`;
+  if (!options.forceRefresh && cacheKey) {
+    const hit = cachedToken(cacheKey, common.root, common.profile, minTtl);
+    if (hit) return hit;
+  }
+  const stamp = profileStamp(common.root, common.profile);
   const data = requireProfile(common.root, common.profile);
   const store = storeFor(data, options.store, common.appName, common.root);
   const secrets = await requireSecrets(store, common.profile, data);
-  if (!options.forceRefresh && isFresh(secrets, minTtl)) return tokenView(common.profile, data, secrets);
+  if (!options.forceRefresh && isFresh(secrets, minTtl)) {
+    if (cacheKey) remember(cacheKey, stamp, data, secrets);
+    return tokenView(common.profile, data, secrets);
+  }
   const { refreshSession } = await import('./refresh.js');
   const refreshed = await refreshSession({ ...common, store, minTtl, force: options.forceRefresh === true, timeout: options.timeout ?? 60 });
+  if (cacheKey) remember(cacheKey, profileStamp(common.root, common.profile), refreshed.data, refreshed.secrets);
   return tokenView(common.profile, refreshed.data, refreshed.secrets);
+}
+
+/**
+ * In-process cache for apps that call getAccessToken() often (Electron,
+ * agents): a hit costs one stat() of the profile file, no keychain round
+ * trip. Any login or logout, in any process, rewrites the profile file and
+ * so invalidates it; a refresh elsewhere leaves our token valid until it expires.
+ */
+const cache = new Map<string, { stamp: string; data: ProfileData; secrets: SessionSecrets }>();
+
+function profileStamp(root: string, profile: string): string {
+  try {
+    const st = statSync(profileFile(root, profile), { bigint: true });
+    return `${st.mtimeNs}:${st.size}:${st.ino}`;
+  } catch {
+    return '';
+  }
+}
+
+function remember(key: string, stamp: string, data: ProfileData, secrets: SessionSecrets): void {
+  if (stamp) cache.set(key, { stamp, data, secrets });
+}
+
+function cachedToken(key: string, root: string, profile: string, minTtl: number): AccessToken | undefined {
+  const entry = cache.get(key);
+  if (!entry) return undefined;
+  if (entry.stamp !== profileStamp(root, profile) || !isFresh(entry.secrets, minTtl)) {
+    cache.delete(key);
+    return undefined;
+  }
+  return tokenView(profile, entry.data, entry.secrets);
 }
 
 /** The profile, or `login_required` naming the way out. */
