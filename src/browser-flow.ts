@@ -43,8 +43,8 @@ export async function signInWithBrowser(ctx: BrowserFlowContext, save: (tokens: 
     ...(options.redirectHost ? { host: options.redirectHost } : {}),
     ...(options.port !== undefined ? { port: options.port } : {}),
   });
-  const warn = (line: string): void => ctx.http.debug?.(line) ?? process.emitWarning(line);
-  const paste = options.pasteInput ? readPastedCallback(options.pasteInput, listener.redirectUri, state, (l) => process.stderr.write(`${l}\n`)) : undefined;
+  const warn = options.onWarning ?? ((line: string): void => process.emitWarning(line));
+  const paste = options.pasteInput ? readPastedCallback(options.pasteInput, listener.redirectUri, state, warn) : undefined;
   let callback: Callback | undefined;
   try {
     ctx.http.debug?.(`listening on ${listener.redirectUri}`);
@@ -61,8 +61,7 @@ export async function signInWithBrowser(ctx: BrowserFlowContext, save: (tokens: 
     );
     options.onAuthorizationUrl?.(request.url);
     const opener = options.openBrowser === false ? undefined : (options.openBrowser ?? systemBrowser());
-    if (opener) await openAuthorizationUrl(request.url, opener, options.debug ?? warn);
-    else new URL(request.url); // nothing launched, but the URL was still checked by discovery
+    if (opener) await openAuthorizationUrl(request.url, opener, warn);
     const pasted = paste?.url.then((url): Callback => ({ url, respond: () => Promise.resolve() }));
     callback = await Promise.race([
       listener.waitForCallback(),

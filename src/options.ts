@@ -59,6 +59,12 @@ export interface LoginOptions extends ProfileOptions {
    * with `onAuthorizationUrl`). @default the system browser (`BROWSER`, else `open`)
    */
   readonly openBrowser?: OpenBrowser | false;
+  /**
+   * Receives things the person should know that do not stop the sign-in (the
+   * browser could not be opened, a pasted URL was refused).
+   * @default process.emitWarning
+   */
+  readonly onWarning?: (message: string) => void;
   /** Called with the authorization URL before the browser opens. */
   readonly onAuthorizationUrl?: (url: string) => void;
   /**

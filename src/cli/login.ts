@@ -81,6 +81,7 @@ async function handler(argv: LoginArgs): Promise<void> {
     flow: argv.flow,
     timeout: argv.timeout,
     signal: interruptSignal(),
+    onWarning: (message) => say(message),
     onAuthorizationUrl: (url) => {
       say(argv.browser ? 'Opening your browser to sign in. If it does not open, visit this URL:' : 'To sign in, open this URL in a browser:');
       say(url);
