@@ -3,6 +3,7 @@
  * neither yargs nor the protocol library; everything else goes through yargs,
  * loaded only then.
  */
+import { keychainCallStuck } from '../store/keychain.js';
 import { exitCodes, reportError } from './output.js';
 import { parseTokenArgs, runToken } from './token.js';
 
@@ -24,5 +25,14 @@ export function run(): void {
   void main(process.argv.slice(2))
     .catch((e: unknown) => reportError(e, false))
     // Exit now: a stuck keychain call or a lingering socket must not keep the process alive.
-    .then((status) => process.stdout.write('', () => process.exit(status ?? exitCodes.ok)));
+    .then((status) =>
+      process.stdout.write('', () => {
+        if (keychainCallStuck()) {
+          // A stuck keychain call holds a libuv thread that exit() would join; end without it.
+          process.stderr.write('', () => process.kill(process.pid, 'SIGKILL'));
+          return;
+        }
+        process.exit(status ?? exitCodes.ok);
+      }),
+    );
 }

@@ -23,7 +23,7 @@ export interface KeychainStoreOptions {
   /**
    * Seconds a keychain call may take before it fails with
    * `keychain_unavailable` (a locked keyring can wait for a prompt forever).
-   * @default 10
+   * @default 5
    */
   readonly timeout?: number;
   /**
@@ -41,6 +41,19 @@ const chunkPrefix = 'loopauth-chunked:v1:';
 const hint = 'use --insecure-storage (--store file) to keep secrets in a 0600 file instead';
 
 let keytarPromise: Promise<Keytar> | undefined;
+
+/** Keychain calls that timed out and still hold a libuv worker thread. */
+let stuckCalls = 0;
+
+/**
+ * Whether a keychain call timed out and never returned. Node joins its worker
+ * threads at exit, so such a call would keep even `process.exit()` waiting
+ * (on Linux, until D-Bus gives up, tens of seconds later): a CLI should then
+ * end without that join.
+ */
+export function keychainCallStuck(): boolean {
+  return stuckCalls > 0;
+}
 
 function loadKeytar(): Promise<Keytar> {
   keytarPromise ??= import('keytar').then(
@@ -66,7 +79,7 @@ export class KeychainStore implements SecretStore {
 
   constructor(options: KeychainStoreOptions = {}) {
     this.#service = options.service ?? 'loopauth';
-    this.#timeoutMs = (options.timeout ?? 10) * 1000;
+    this.#timeoutMs = (options.timeout ?? 5) * 1000;
     this.#maxEntry = options.maxEntrySize ?? (process.platform === 'win32' ? 800 : Infinity);
     if (!(this.#maxEntry >= 64)) throw new TypeError('maxEntrySize must be at least 64');
   }
@@ -81,8 +94,20 @@ export class KeychainStore implements SecretStore {
       );
       timer.unref();
     });
+    const call = fn(keytar);
+    let settled = false;
+    void call.then(
+      () => (settled = true),
+      () => (settled = true),
+    );
+    timeout.catch(() => {
+      if (!settled) {
+        stuckCalls++;
+        void call.finally(() => stuckCalls--).catch(() => undefined);
+      }
+    });
     try {
-      return await Promise.race([fn(keytar), timeout]);
+      return await Promise.race([call, timeout]);
     } catch (e) {
       if (e instanceof LoopauthError) throw e;
       // keytar's messages are the platform's ("Cannot autolaunch D-Bus...", "No such interface..."): no secrets in them.
