@@ -8,7 +8,7 @@ import { openAuthorizationUrl, systemBrowser } from './browser.js';
 import { LoopauthError, toLoopauthError } from './errors.js';
 import type { ExchangedTokens } from './exchange.js';
 import { exchangeCode } from './exchange.js';
-import type { HttpOptions } from './http.js';
+import type { FlowContext } from './flow-context.js';
 import type { Callback } from './listener.js';
 import { LoopbackListener } from './listener.js';
 import type { LoginOptions, Session } from './options.js';
@@ -17,15 +17,7 @@ import { readPastedCallback } from './paste.js';
 import { abortError, rejectOnAbort } from './signals.js';
 
 /** What the browser flow needs from login(). */
-export interface BrowserFlowContext {
-  readonly as: oauth.AuthorizationServer;
-  readonly client: oauth.Client;
-  readonly auth: oauth.ClientAuth;
-  readonly scopes: readonly string[];
-  readonly resource: readonly string[];
-  readonly http: HttpOptions;
-  readonly signal: AbortSignal;
-  readonly timeout: number;
+export interface BrowserFlowContext extends FlowContext {
   readonly appName: string;
   readonly options: LoginOptions;
 }

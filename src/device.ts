@@ -6,7 +6,7 @@ import * as oauth from 'oauth4webapi';
 import { LoopauthError, toLoopauthError } from './errors.js';
 import type { ExchangedTokens } from './exchange.js';
 import { resourceParams, toSecrets } from './exchange.js';
-import type { HttpOptions } from './http.js';
+import type { FlowContext } from './flow-context.js';
 import { httpOptions } from './http.js';
 import type { LoginOptions, Session } from './options.js';
 import { abortError } from './signals.js';
@@ -34,15 +34,7 @@ export function shouldUseDevice(options: LoginOptions, as: oauth.AuthorizationSe
 }
 
 /** What the device flow needs from login(). */
-export interface DeviceFlowContext {
-  readonly as: oauth.AuthorizationServer;
-  readonly client: oauth.Client;
-  readonly auth: oauth.ClientAuth;
-  readonly scopes: readonly string[];
-  readonly resource: readonly string[];
-  readonly http: HttpOptions;
-  readonly signal: AbortSignal;
-  readonly timeout: number;
+export interface DeviceFlowContext extends FlowContext {
   readonly onUserCode: LoginOptions['onUserCode'];
 }
 

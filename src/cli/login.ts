@@ -3,7 +3,7 @@ import type { Argv } from 'yargs';
 import { login } from '../flow.js';
 import type { LoginOptions } from '../options.js';
 import { configRoot } from '../paths.js';
-import { debugSink, resultJson, say, untilText, usageError } from './output.js';
+import { debugSink, resultJson, sessionJson, say, untilText, usageError } from './output.js';
 import { interruptSignal } from './signals.js';
 import { isForeground } from './tty.js';
 
@@ -98,16 +98,7 @@ async function handler(argv: LoginArgs): Promise<void> {
   };
   const session = await login(options);
   if (argv.json) {
-    resultJson({
-      profile: session.profile,
-      issuer: session.issuer,
-      client_id: session.clientId,
-      subject: session.subject ?? null,
-      scopes: session.scopes,
-      expires_at: session.expiresAt?.toISOString() ?? null,
-      store: session.store,
-      ...(session.resource ? { resource: session.resource } : {}),
-    });
+    resultJson(sessionJson(session));
   }
   say(`Signed in${session.subject ? ` as ${session.subject}` : ''} to ${session.issuer} (profile ${session.profile}; secrets in the ${session.store} store; access token expires ${untilText(session.expiresAt)}).`);
 }

@@ -4,6 +4,7 @@
  * `loopauth: <code>: <message>`, and each code has one exit status.
  */
 import { LoopauthError, sanitizeText } from '../errors.js';
+import type { Session } from '../options.js';
 
 /** Exit statuses of the contract. */
 export const exitCodes = { ok: 0, failure: 1, usage: 2, noSession: 3, sigint: 130, sigterm: 143 } as const;
@@ -67,4 +68,18 @@ export function untilText(date: Date | undefined): string {
   const s = Math.round((date.getTime() - Date.now()) / 1000);
   const span = Math.abs(s) < 120 ? `${Math.abs(s)} s` : Math.abs(s) < 7200 ? `${Math.round(Math.abs(s) / 60)} min` : `${Math.round(Math.abs(s) / 3600)} h`;
   return `${date.toISOString()} (${s >= 0 ? `in ${span}` : `${span} ago`})`;
+}
+
+/** A session as `login --json` and `status --json` print it: wire-style names, never a secret. */
+export function sessionJson(s: Session): Record<string, unknown> {
+  return {
+    profile: s.profile,
+    issuer: s.issuer,
+    client_id: s.clientId,
+    subject: s.subject ?? null,
+    scopes: s.scopes,
+    expires_at: s.expiresAt?.toISOString() ?? null,
+    store: s.store,
+    ...(s.resource ? { resource: s.resource } : {}),
+  };
 }

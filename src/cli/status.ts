@@ -3,7 +3,7 @@ import type { Argv } from 'yargs';
 import { getStatus } from '../status.js';
 import { listProfiles } from '../status.js';
 import { LoopauthError } from '../errors.js';
-import { exitCodes, result, resultJson, untilText } from './output.js';
+import { exitCodes, result, resultJson, sessionJson, untilText } from './output.js';
 
 async function handler(argv: { profile: string; json?: boolean }): Promise<void> {
   let status;
@@ -17,18 +17,7 @@ async function handler(argv: { profile: string; json?: boolean }): Promise<void>
     throw e;
   }
   if (argv.json) {
-    resultJson({
-      profile: status.profile,
-      issuer: status.issuer,
-      client_id: status.clientId,
-      subject: status.subject ?? null,
-      scopes: status.scopes,
-      expires_at: status.expiresAt?.toISOString() ?? null,
-      store: status.store,
-      state: status.state,
-      reason: status.reason,
-      ...(status.resource ? { resource: status.resource } : {}),
-    });
+    resultJson({ ...sessionJson(status), state: status.state, reason: status.reason });
   } else {
     const rows: [string, string][] = [
       ['profile', status.profile],
