@@ -21,7 +21,7 @@ export interface RunningCli {
   readonly stdout: string;
   readonly stderr: string;
   lines: string[];
-  waitForStderrLine(pattern: RegExp, ms?: number): Promise<string>;
+  waitForStderrLine(pattern: RegExp, ms?: number): Promise<RegExpMatchArray>;
   waitForAuthorizationUrl(endpoint?: string, ms?: number): Promise<string>;
   waitForExit(): Promise<CliResult>;
   kill(signal?: NodeJS.Signals): void;

@@ -1,0 +1,116 @@
+/**
+ * Signing in where the browser is elsewhere: the device grant (RFC 8628)
+ * and the pasted redirect URL, against a real oidc-provider with a real
+ * headless Chromium playing the person on the other machine.
+ */
+import type { Browser } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startAuthServer } from '../helpers/auth-server.mjs';
+import type { AuthServer } from '../helpers/auth-server.mjs';
+import { approveDeviceWithBrowser, launchChromium } from '../helpers/browser.mjs';
+import { removeTempConfigDirs, runCli, startCli, tempConfigDir } from '../helpers/cli.mjs';
+
+let server: AuthServer;
+let browser: Browser;
+
+beforeAll(async () => {
+  [server, browser] = await Promise.all([startAuthServer({ https: true, deviceFlow: true }), launchChromium()]);
+});
+afterAll(async () => {
+  await Promise.all([server?.close(), browser?.close()]);
+  await removeTempConfigDirs();
+});
+
+async function env(extra: Record<string, string> = {}): Promise<Record<string, string>> {
+  return { XDG_CONFIG_HOME: await tempConfigDir(), NODE_EXTRA_CA_CERTS: server.caFile!, ...extra };
+}
+
+/** Lets the browser sign in but stops the final redirect before it reaches the listener (the person's browser is on another machine); returns its URL. */
+async function redirectUrlFromBrowser(authorizationUrl: string): Promise<string> {
+  const context = await browser.newContext({ ignoreHTTPSErrors: true });
+  try {
+    const page = await context.newPage();
+    let captured = '';
+    // Playwright does not route the hops of a redirect, so every server redirect becomes a
+    // page that navigates on (routed again), and the one to the listener is kept, not followed.
+    await page.route(`${server.issuer}/**`, async (route) => {
+      const response = await route.fetch({ maxRedirects: 0 });
+      const location = response.headers().location;
+      if (!location) return route.fulfill({ response });
+      const next = new URL(location, route.request().url()).href;
+      if (/^http:\/\/127\.0\.0\.1:\d+\/callback/.test(next)) {
+        captured = next;
+        return route.fulfill({ status: 200, body: 'captured' });
+      }
+      const headers = { ...response.headers(), 'content-type': 'text/html' };
+      delete headers.location;
+      delete headers['content-length'];
+      return route.fulfill({ status: 200, headers, body: `<meta http-equiv="refresh" content="0;url=${next.replace(/"/g, '&quot;')}">` });
+    });
+    await page.goto(authorizationUrl);
+    await page.fill('#username', 'demo');
+    await page.fill('#password', 'demo');
+    await page.click('#login');
+    await expect.poll(() => captured, { timeout: 15_000 }).not.toBe('');
+    return captured;
+  } finally {
+    await context.close();
+  }
+}
+
+describe('the device grant', () => {
+  it('prints the verification URL on a line of its own and the user code, and signs in once approved', async () => {
+    const e = await env();
+    server.clearRequests();
+    const cli = startCli(['login', '--issuer', server.issuer, '--client-id', 'demo-cli', '--flow', 'device', '--store', 'file'], { env: e });
+    const [uri] = await cli.waitForStderrLine(/^https:\/\/127\.0\.0\.1:\d+\/device$/);
+    const codeLine = await cli.waitForStderrLine(/code: (\S+)$/);
+    await approveDeviceWithBrowser(browser, uri, codeLine[1]);
+    const r = await cli.waitForExit();
+    expect(r.code).toBe(0);
+    expect(server.tokenRequests().some((q) => q.grantType === 'urn:ietf:params:oauth:grant-type:device_code')).toBe(true);
+    expect((await runCli(['status'], { env: e })).code).toBe(0);
+  });
+
+  it('is what --flow auto takes with no desktop, no BROWSER and no --no-browser', async () => {
+    const cli = startCli(['login', '--issuer', server.issuer, '--client-id', 'demo-cli', '--store', 'file', '--timeout', '2'], { env: await env() });
+    await cli.waitForStderrLine(/^https:\/\/127\.0\.0\.1:\d+\/device$/);
+    expect((await cli.waitForExit()).code).toBe(1);
+  });
+
+  it('is not taken by --flow auto when BROWSER is set: the browser flow prints the authorization URL', async () => {
+    const cli = startCli(['login', '--issuer', server.issuer, '--client-id', 'demo-cli', '--store', 'file', '--timeout', '2'], {
+      env: await env({ BROWSER: 'true' }),
+    });
+    await cli.waitForAuthorizationUrl(`${server.issuer}/auth`);
+    expect((await cli.waitForExit()).code).toBe(1);
+  });
+});
+
+describe('pasting the final redirect URL', () => {
+  it('refuses a forged URL and a bare code, keeps waiting, and signs in with the real redirect URL', async () => {
+    const e = await env();
+    server.clearRequests();
+    const cli = startCli(['login', '--issuer', server.issuer, '--client-id', 'demo-cli', '--no-browser', '--paste', '--store', 'file'], { env: e });
+    const url = await cli.waitForAuthorizationUrl(`${server.issuer}/auth`);
+    const redirect = await redirectUrlFromBrowser(url);
+    const forged = new URL(redirect);
+    forged.searchParams.set('state', 'forged');
+    cli.child.stdin!.write(`${forged.href}\n`);
+    cli.child.stdin!.write(`${new URL(redirect).searchParams.get('code')}\n`);
+    await cli.waitForStderrLine(/state does not match/);
+    await cli.waitForStderrLine(/not a URL/);
+    cli.child.stdin!.write(`${redirect}\n`);
+    const r = await cli.waitForExit();
+    expect(r.code).toBe(0);
+    expect(server.tokenRequests().filter((q) => q.grantType === 'authorization_code')).toHaveLength(1);
+    expect(r.stderr).not.toContain(new URL(redirect).searchParams.get('code')!);
+  });
+
+  it('never reads stdin or invites pasting when stdin is not a terminal and --paste is not given', async () => {
+    const cli = startCli(['login', '--issuer', server.issuer, '--client-id', 'demo-cli', '--no-browser', '--store', 'file', '--timeout', '2'], { env: await env() });
+    await cli.waitForAuthorizationUrl(`${server.issuer}/auth`);
+    const r = await cli.waitForExit();
+    expect(r.stderr).not.toMatch(/paste/i);
+  });
+});
