@@ -42,7 +42,7 @@ async function redirectUrlFromBrowser(authorizationUrl: string): Promise<string>
         captured = next;
         return route.fulfill({ status: 200, body: 'captured' });
       }
-      const headers = { ...response.headers(), 'content-type': 'text/html' };
+      const headers: Record<string, string> = { ...response.headers(), 'content-type': 'text/html' };
       delete headers.location;
       delete headers['content-length'];
       return route.fulfill({ status: 200, headers, body: `<meta http-equiv="refresh" content="0;url=${next.replace(/"/g, '&quot;')}">` });
