@@ -24,6 +24,8 @@ export interface RefreshOptions extends ResolvedProfileOptions {
   readonly minTtl: number;
   readonly force: boolean;
   readonly timeout: number;
+  /** The access token seen before taking the lock. */
+  readonly seen?: string;
 }
 
 /** Test-only fault injection around the store write (crash-safety tests). */
@@ -41,6 +43,9 @@ export async function refreshSession(o: RefreshOptions): Promise<{ data: Profile
     const data = requireProfile(o.root, o.profile);
     const secrets = await requireSecrets(o.store, o.profile, data);
     if (!o.force && isFresh(secrets, o.minTtl)) return { data, secrets };
+    // Another process refreshed while we waited for the lock: its token is as fresh as
+    // ours would be (even if under minTtl), and a second refresh would only spend a grant.
+    if (!o.force && o.seen !== undefined && secrets.access_token !== o.seen && isFresh(secrets, 0)) return { data, secrets };
     if (!secrets.refresh_token) {
       if (secrets.access_token && (secrets.expires_at ?? 0) > nowSeconds()) return { data, secrets };
       throw new LoopauthError('login_required', `the access token of profile ${o.profile} has expired and there is no refresh token: run loopauth login`);

@@ -71,7 +71,14 @@ export async function getAccessToken(options: TokenOptions = {}): Promise<Access
     return tokenView(common.profile, data, secrets);
   }
   const { refreshSession } = await import('./refresh.js');
-  const refreshed = await refreshSession({ ...common, store, minTtl, force: options.forceRefresh === true, timeout: options.timeout ?? 60 });
+  const refreshed = await refreshSession({
+    ...common,
+    store,
+    minTtl,
+    force: options.forceRefresh === true,
+    timeout: options.timeout ?? 60,
+    ...(secrets.access_token ? { seen: secrets.access_token } : {}),
+  });
   if (cacheKey) remember(cacheKey, profileStamp(common.root, common.profile), refreshed.data, refreshed.secrets);
   return tokenView(common.profile, refreshed.data, refreshed.secrets);
 }

@@ -1,0 +1,129 @@
+/**
+ * Refresh tokens are never spent twice or lost: many `loopauth token`
+ * processes at once on an expired access token make one refresh, against an
+ * oidc-provider that rotates refresh tokens and revokes the grant on reuse.
+ */
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import type { Browser } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startAuthServer } from '../helpers/auth-server.mjs';
+import type { AuthServer } from '../helpers/auth-server.mjs';
+import { launchChromium, signInWithBrowser } from '../helpers/browser.mjs';
+import { removeTempConfigDirs, runCli, startCli, tempConfigDir } from '../helpers/cli.mjs';
+import { trustCaInProcess } from '../helpers/tls.mjs';
+import { getAccessToken } from '../../src/index.js';
+
+let server: AuthServer;
+let browser: Browser;
+
+beforeAll(async () => {
+  [server, browser] = await Promise.all([startAuthServer({ https: true, rotateRefreshTokens: true }), launchChromium()]);
+});
+afterAll(async () => {
+  await Promise.all([server?.close(), browser?.close()]);
+  await removeTempConfigDirs();
+});
+
+/** A signed-in profile in the file store, in a config folder of its own. */
+async function signedIn(): Promise<Record<string, string>> {
+  const e = { XDG_CONFIG_HOME: await tempConfigDir(), NODE_EXTRA_CA_CERTS: server.caFile! };
+  const cli = startCli(['login', '--issuer', server.issuer, '--client-id', 'demo-cli', '--no-browser', '--store', 'file'], { env: e });
+  await signInWithBrowser(browser, await cli.waitForAuthorizationUrl(`${server.issuer}/auth`));
+  expect((await cli.waitForExit()).code).toBe(0);
+  return e;
+}
+
+function secretFile(e: Record<string, string>): string {
+  const dir = path.join(e.XDG_CONFIG_HOME!, 'loopauth', 'secrets');
+  return path.join(dir, readdirSync(dir).find((f) => f.endsWith('.secret'))!);
+}
+
+function secrets(e: Record<string, string>): { refresh_token: string; access_token: string; expires_at: number } {
+  return JSON.parse(readFileSync(secretFile(e), 'utf8')) as { refresh_token: string; access_token: string; expires_at: number };
+}
+
+/** Moves the cached access token's expiry into the past, as an hour of waiting would. */
+function expireAccessToken(e: Record<string, string>): void {
+  writeFileSync(secretFile(e), JSON.stringify({ ...secrets(e), expires_at: Math.floor(Date.now() / 1000) - 10 }));
+}
+
+const refreshes = (): number => server.tokenRequests().filter((q) => q.grantType === 'refresh_token').length;
+
+describe('concurrent token processes on an expired access token', () => {
+  it.each([8, 32])('%i processes make exactly one refresh, all print the same token, and the grant survives', async (n) => {
+    const e = await signedIn();
+    expireAccessToken(e);
+    server.clearRequests();
+    const runs = await Promise.all(Array.from({ length: n }, () => runCli(['token'], { env: e, timeoutMs: 60_000 })));
+    expect(runs.map((r) => r.code)).toEqual(Array(n).fill(0));
+    expect(refreshes()).toBe(1);
+    const printed = new Set(runs.map((r) => r.stdout));
+    expect(printed.size).toBe(1);
+    expect([...printed][0]).toBe(`${secrets(e).access_token}\n`);
+    // Reuse detection would have revoked the grant: a later refresh still succeeds.
+    expect((await runCli(['token', '--min-ttl', '7200'], { env: e })).code).toBe(0);
+  });
+});
+
+describe('a process killed while it holds the lock', () => {
+  it('does not block the next token for more than 10 s, and the grant is still usable', async () => {
+    const e = await signedIn();
+    server.setDelay(30_000, { path: '/token' });
+    const stuck = startCli(['token', '--min-ttl', '7200'], { env: e });
+    await new Promise((r) => setTimeout(r, 1000)); // it holds the lock and waits on the server
+    stuck.kill('SIGKILL');
+    await stuck.waitForExit().catch(() => undefined);
+    server.setDelay(0);
+    const r = await runCli(['token', '--min-ttl', '7200'], { env: e, timeoutMs: 20_000 });
+    expect(r.code).toBe(0);
+    expect(r.durationMs).toBeLessThan(10_000);
+  });
+});
+
+describe('invalid_grant on refresh', () => {
+  it('with the current refresh token: exit 3 login_required and the profile’s secrets are gone', async () => {
+    const e = await signedIn();
+    server.setTokenFault((q) => (q.grantType === 'refresh_token' ? { status: 400, body: { error: 'invalid_grant' } } : undefined));
+    try {
+      const r = await runCli(['token', '--min-ttl', '7200'], { env: e });
+      expect(r.code).toBe(3);
+      expect(r.stderr.trim().split('\n').pop()).toMatch(/^loopauth: login_required: /);
+      expect(readdirSync(path.join(e.XDG_CONFIG_HOME!, 'loopauth', 'secrets')).filter((f) => f.endsWith('.secret'))).toEqual([]);
+      expect((await runCli(['status'], { env: e })).code).toBe(3);
+    } finally {
+      server.setTokenFault(null);
+    }
+  });
+
+  it('a 503 or an unreachable server deletes nothing: the next token works', async () => {
+    const e = await signedIn();
+    const before = secrets(e);
+    server.setTokenFault((q) => (q.grantType === 'refresh_token' ? { status: 503, body: { error: 'temporarily_unavailable' } } : undefined));
+    try {
+      const r = await runCli(['token', '--min-ttl', '7200'], { env: e });
+      expect(r.code).toBe(1);
+    } finally {
+      server.setTokenFault(null);
+    }
+    expect(secrets(e)).toEqual(before);
+    expect((await runCli(['token', '--min-ttl', '7200'], { env: e })).code).toBe(0);
+  });
+});
+
+describe('concurrent getAccessToken() calls in one process', () => {
+  it('make one refresh for 50 calls on an expired access token', async () => {
+    const e = await signedIn();
+    expireAccessToken(e);
+    server.clearRequests();
+    const untrust = await trustCaInProcess(server.ca!);
+    try {
+      const env = { ...process.env, XDG_CONFIG_HOME: e.XDG_CONFIG_HOME };
+      const tokens = await Promise.all(Array.from({ length: 50 }, () => getAccessToken({ env })));
+      expect(new Set(tokens.map((t) => t.accessToken)).size).toBe(1);
+      expect(refreshes()).toBe(1);
+    } finally {
+      untrust();
+    }
+  });
+});

@@ -1,0 +1,1 @@
+export function trustCaInProcess(ca: string): Promise<() => void>;
