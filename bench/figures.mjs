@@ -1,0 +1,106 @@
+// Each figure: measured against a baseline in the same run, interleaved.
+import { spawn, spawnSync } from 'node:child_process';
+import { cli, concurrent, interleave, median, percentile, root, timeRun } from './lib.mjs';
+import path from 'node:path';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+
+const N = Number(process.env.BENCH_RUNS || 20);
+const nodeE0 = () => timeRun(['-e', '0'], {});
+
+function expire(env) {
+  const dir = path.join(env.XDG_CONFIG_HOME, 'loopauth', 'secrets');
+  const file = path.join(dir, readdirSync(dir).find((f) => f.endsWith('.secret')));
+  const s = JSON.parse(readFileSync(file, 'utf8'));
+  writeFileSync(file, JSON.stringify({ ...s, expires_at: 1 }));
+}
+
+/** 1. `loopauth token` on a cached token, file store, vs `node -e 0`. */
+export async function tokenFile(env) {
+  const [base, ours] = await interleave(N, nodeE0, () => timeRun([cli, 'token'], env));
+  return { name: 'token, cached, file store', ours: median(ours), base: median(base), baseline: 'node -e 0', goal: 1.1 };
+}
+
+/** 1b. keychain store vs a bare keytar read. */
+export async function tokenKeychain(env) {
+  const read = path.join(root, 'bench', 'keytar-read.cjs');
+  const [base, ours] = await interleave(N, () => timeRun([read], { BENCH_ACCOUNT: env.profile }), () => timeRun([cli, 'token', '--profile', env.profile], env));
+  return { name: 'token, cached, keychain', ours: median(ours), base: median(base), baseline: 'bare keytar read', goal: 1.1 };
+}
+
+/** 2. A token that must refresh vs the cached case; round trips from the server's log. */
+export async function tokenRefresh(env, server) {
+  const cached = [];
+  const refreshing = [];
+  let requests = 0;
+  for (let i = 0; i < N; i++) {
+    cached.push(await timeRun([cli, 'token'], env));
+    expire(env);
+    const before = server.tokenRequests().length;
+    refreshing.push(await timeRun([cli, 'token'], env));
+    requests += server.tokenRequests().length - before;
+  }
+  return { name: 'token that refreshes', ours: median(refreshing), base: median(cached), baseline: 'token, cached', extra: `+${(median(refreshing) - median(cached)).toFixed(1)} ms, ${requests / N} token request(s) per refresh (goal 1)`, goal: null };
+}
+
+/** 3. `login --no-browser`: start until the URL line is on stderr. */
+export async function loginUrl(issuer) {
+  const untilUrl = () =>
+    new Promise((resolve) => {
+      const t0 = process.hrtime.bigint();
+      const c = spawn(process.execPath, [cli, 'login', '--issuer', issuer, '--client-id', 'demo-cli', '--no-browser', '--store', 'memory'], { stdio: ['ignore', 'ignore', 'pipe'] });
+      let err = '';
+      c.stderr.on('data', (d) => {
+        err += d;
+        if (/^http:\/\/\S+\/auth\?/m.test(err)) {
+          resolve(Number(process.hrtime.bigint() - t0) / 1e6);
+          c.kill('SIGKILL');
+        }
+      });
+    });
+  const ours = [];
+  const base = [];
+  for (let i = 0; i < N; i++) {
+    base.push(await nodeE0());
+    ours.push(await untilUrl());
+  }
+  return { name: 'login --no-browser until the URL', ours: median(ours), base: median(base), baseline: 'node -e 0', goal: 1.5 };
+}
+
+/** 5. Peak RSS (GNU time's %M, KiB). */
+export async function peakRss(env) {
+  const rss = (args) => {
+    const r = spawnSync('/usr/bin/time', ['-f', '%M', process.execPath, ...args], { env: { ...process.env, ...env }, encoding: 'utf8' });
+    return Promise.resolve(Number(r.stderr.trim().split('\n').pop()));
+  };
+  const [base, ours] = await interleave(N, () => rss(['-e', '0']), () => rss([cli, 'token']));
+  return { name: 'peak RSS of token (KiB)', ours: median(ours), base: median(base), baseline: 'node -e 0', goal: 1.3, unit: 'KiB' };
+}
+
+/** 7. N concurrent `token` processes on an expired token vs N on a cached one. */
+export async function concurrentRefresh(env, server, count) {
+  await concurrent(count, [cli, 'token'], env);
+  const cached = await concurrent(count, [cli, 'token'], env);
+  expire(env);
+  const before = server.tokenRequests().filter((q) => q.grantType === 'refresh_token').length;
+  const expired = await concurrent(count, [cli, 'token'], env);
+  const refreshes = server.tokenRequests().filter((q) => q.grantType === 'refresh_token').length - before;
+  const same = new Set(expired.outs).size === 1;
+  return { name: `${count} concurrent token, expired`, ours: expired.ms, base: cached.ms, baseline: `${count} concurrent, cached`, extra: `${refreshes} refresh request(s) (goal 1), ${same ? 'all printed the same token' : 'DIFFERENT tokens'}`, goal: 1.5, ok: refreshes === 1 && same };
+}
+
+/** 8. In-process getAccessToken() on a cached token. */
+export async function inProcess(env) {
+  const { getAccessToken } = await import('../dist/index.js');
+  const opts = { env: { ...process.env, ...env } };
+  await getAccessToken(opts);
+  const times = [];
+  for (let i = 0; i < 10_000; i++) {
+    const t0 = process.hrtime.bigint();
+    await getAccessToken(opts);
+    times.push(Number(process.hrtime.bigint() - t0) / 1e6);
+  }
+  const t0 = process.hrtime.bigint();
+  await Promise.all(Array.from({ length: 100 }, () => getAccessToken(opts)));
+  const hundred = Number(process.hrtime.bigint() - t0) / 1e6;
+  return { name: 'getAccessToken() in-process, cached', ours: percentile(times, 99), base: null, baseline: 'p99 goal 1 ms', extra: `p50 ${percentile(times, 50).toFixed(3)} ms, p99 ${percentile(times, 99).toFixed(3)} ms, 100 concurrent ${hundred.toFixed(1)} ms`, goal: null, ok: percentile(times, 99) < 1 };
+}
