@@ -1,0 +1,61 @@
+/**
+ * The keychain failing under loopauth: an entry that reads as empty (a locked
+ * keyring), a daemon that stops answering (SIGSTOP), a daemon that is gone,
+ * and no Secret Service at all. Each runs against a private gnome-keyring on a
+ * private D-Bus, so that stopping it touches no other test.
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { CLI_PATH, REPO_ROOT, runCli, tempConfigDir } from '../helpers/cli.mjs';
+
+const tools = ['dbus-run-session', 'gnome-keyring-daemon', 'bc'].every((t) => spawnSync('sh', ['-c', `command -v ${t}`]).status === 0);
+const keytarLoads = spawnSync(process.execPath, ['-e', "require('keytar')"], { cwd: REPO_ROOT }).status === 0;
+
+describe.skipIf(!tools || !keytarLoads)('keychain faults (private gnome-keyring)', () => {
+  const work = mkdtempSync(path.join(tmpdir(), 'loopauth-kc-faults-'));
+  const run = spawnSync('dbus-run-session', ['--', path.join(REPO_ROOT, 'test/fixtures/keychain-faults.sh')], {
+    env: { PATH: process.env.PATH, WORK: work, NODE: process.execPath, CLI: CLI_PATH },
+    encoding: 'utf8',
+    timeout: 60_000,
+  });
+  const cases = new Map(
+    run.stdout
+      .trim()
+      .split('\n')
+      .map((line) => {
+        const [name, code, seconds, ...rest] = line.split(' ');
+        return [name, { code: Number(code), seconds: Number(seconds), last: rest.join(' ') }] as const;
+      }),
+  );
+
+  it('reports keychain_unavailable, not login_required, when a signed-in profile’s entry reads as empty (locked keyring)', () => {
+    expect(cases.get('empty-entry')?.code).toBe(1);
+    expect(cases.get('empty-entry')?.last).toMatch(/^loopauth: keychain_unavailable: /);
+  });
+
+  it('fails with keychain_unavailable within a few seconds when the daemon stops answering, and the process is gone', () => {
+    const c = cases.get('stopped-daemon');
+    expect(c?.last).toMatch(/^loopauth: keychain_unavailable: .*did not answer/);
+    expect(c?.seconds).toBeLessThan(8);
+    expect(c?.code).not.toBe(0);
+  });
+
+  it('fails with keychain_unavailable at once when the daemon is gone', () => {
+    const c = cases.get('daemon-gone');
+    expect(c?.last).toMatch(/^loopauth: keychain_unavailable: /);
+    expect(c?.seconds).toBeLessThan(8);
+  });
+
+  it('fails login with keychain_unavailable naming --insecure-storage when there is no Secret Service, and writes no secret file', async () => {
+    const config = await tempConfigDir();
+    const r = await runCli(['login', '--issuer', 'http://127.0.0.1:9', '--client-id', 'x', '--no-browser'], {
+      env: { XDG_CONFIG_HOME: config, DBUS_SESSION_BUS_ADDRESS: undefined, DISPLAY: undefined },
+    });
+    expect(r.code).toBe(1);
+    expect(r.stderr.trim().split('\n').pop()).toMatch(/^loopauth: keychain_unavailable: .*--insecure-storage/);
+    expect(readdirSync(config, { recursive: true }).filter((f) => String(f).includes('secret'))).toEqual([]);
+  });
+});
