@@ -11,13 +11,18 @@ import { approveDeviceWithBrowser, launchChromium } from '../helpers/browser.mjs
 import { removeTempConfigDirs, runCli, startCli, tempConfigDir } from '../helpers/cli.mjs';
 
 let server: AuthServer;
+let consentServer: AuthServer;
 let browser: Browser;
 
 beforeAll(async () => {
-  [server, browser] = await Promise.all([startAuthServer({ https: true, deviceFlow: true }), launchChromium()]);
+  [server, consentServer, browser] = await Promise.all([
+    startAuthServer({ https: true, deviceFlow: true }),
+    startAuthServer({ https: true, deviceFlow: true, autoConsent: false }),
+    launchChromium(),
+  ]);
 });
 afterAll(async () => {
-  await Promise.all([server?.close(), browser?.close()]);
+  await Promise.all([server?.close(), consentServer?.close(), browser?.close()]);
   await removeTempConfigDirs();
 });
 
@@ -72,6 +77,18 @@ describe('the device grant', () => {
     expect((await runCli(['status'], { env: e })).code).toBe(0);
   });
 
+  it('ends with access_denied when the person denies on the other device', async () => {
+    const e = { XDG_CONFIG_HOME: await tempConfigDir(), NODE_EXTRA_CA_CERTS: consentServer.caFile! };
+    const cli = startCli(['login', '--issuer', consentServer.issuer, '--client-id', 'demo-cli', '--flow', 'device', '--store', 'file'], { env: e });
+    const [uri] = await cli.waitForStderrLine(/^https:\/\/127\.0\.0\.1:\d+\/device$/);
+    const codeLine = await cli.waitForStderrLine(/code: (\S+)$/);
+    await approveDeviceWithBrowser(browser, uri, codeLine[1], { action: 'deny' }).catch(() => undefined);
+    const r = await cli.waitForExit();
+    expect(r.code).toBe(1);
+    expect(r.stderr.trim().split('\n').pop()).toMatch(/^loopauth: access_denied: /);
+    expect((await runCli(['status'], { env: e })).code).toBe(3);
+  });
+
   it('is what --flow auto takes with no desktop, no BROWSER and no --no-browser', async () => {
     const cli = startCli(['login', '--issuer', server.issuer, '--client-id', 'demo-cli', '--store', 'file', '--timeout', '2'], { env: await env() });
     await cli.waitForStderrLine(/^https:\/\/127\.0\.0\.1:\d+\/device$/);
@@ -105,6 +122,21 @@ describe('pasting the final redirect URL', () => {
     expect(r.code).toBe(0);
     expect(server.tokenRequests().filter((q) => q.grantType === 'authorization_code')).toHaveLength(1);
     expect(r.stderr).not.toContain(new URL(redirect).searchParams.get('code')!);
+  });
+
+  it('takes only the first valid answer when the listener and a paste race: one code exchange', async () => {
+    const e = await env();
+    server.clearRequests();
+    const cli = startCli(['login', '--issuer', server.issuer, '--client-id', 'demo-cli', '--no-browser', '--paste', '--store', 'file'], { env: e });
+    const url = await cli.waitForAuthorizationUrl(`${server.issuer}/auth`);
+    const redirect = await redirectUrlFromBrowser(url);
+    cli.child.stdin!.write(`${redirect}\n`);
+    const viaListener = await fetch(redirect).then((r) => r.status, () => 0);
+    const r = await cli.waitForExit();
+    expect(r.code).toBe(0);
+    expect(server.tokenRequests().filter((q) => q.grantType === 'authorization_code')).toHaveLength(1);
+    // The listener either answered the same sign-in (200), refused a second answer, or was already closed.
+    expect([0, 200, 400, 409, 410]).toContain(viaListener);
   });
 
   it('never reads stdin or invites pasting when stdin is not a terminal and --paste is not given', async () => {

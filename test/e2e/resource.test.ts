@@ -73,6 +73,17 @@ describe('login --resource-url', () => {
     expect(server.requests.filter((q) => q.path === '/reg')).toHaveLength(0);
   });
 
+  it('keeps a registration even when that sign-in then fails, and reuses it next time', async () => {
+    const e = { XDG_CONFIG_HOME: await tempConfigDir(), NODE_EXTRA_CA_CERTS: server.caFile! };
+    server.clearRequests();
+    const failed = await runCli(['login', '--resource-url', resourceUrl, '--no-browser', '--store', 'file', '--timeout', '2'], { env: e });
+    expect(failed.code).toBe(1);
+    expect(server.requests.filter((q) => q.path === '/reg')).toHaveLength(1);
+    server.clearRequests();
+    expect((await login(e)).result.code).toBe(0);
+    expect(server.requests.filter((q) => q.path === '/reg')).toHaveLength(0);
+  });
+
   it('refuses metadata whose resource is not the URL given, with discovery_failed and nothing started', async () => {
     claimedResource = 'https://elsewhere.example/mcp';
     try {
