@@ -1,10 +1,29 @@
 /** The one abort signal of an operation: the caller's, and a deadline. */
 import { LoopauthError } from './errors.js';
 
-/** Combines the caller's signal with a deadline of `seconds` from now. */
+/**
+ * Combines the caller's signal with a deadline of `seconds` from now.
+ *
+ * Not AbortSignal.timeout + AbortSignal.any: `any` holds its sources weakly,
+ * so the timeout signal can be garbage-collected and never fire (seen as a
+ * `--timeout` that never ended a login once a GC ran).
+ */
 export function withDeadline(signal: AbortSignal | undefined, seconds: number): AbortSignal {
-  const deadline = AbortSignal.timeout(Math.round(seconds * 1000));
-  return signal ? AbortSignal.any([signal, deadline]) : deadline;
+  const controller = new AbortController();
+  const timer = setTimeout(
+    () => controller.abort(new DOMException(`timed out after ${seconds} s`, 'TimeoutError')),
+    Math.round(seconds * 1000),
+  );
+  timer.unref(); // the work itself keeps the process alive; the deadline must not
+  if (signal) {
+    const follow = (): void => {
+      clearTimeout(timer);
+      controller.abort(signal.reason);
+    };
+    if (signal.aborted) follow();
+    else signal.addEventListener('abort', follow, { once: true });
+  }
+  return controller.signal;
 }
 
 /** The error an aborted operation ends with: `timeout` or `cancelled`. */
