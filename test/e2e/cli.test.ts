@@ -163,6 +163,31 @@ describe('signing in with the file store', () => {
   });
 });
 
+describe('token output formats', () => {
+  it('prints --header, --json, --id-token and --exec-credential as documented, and never the refresh token', async () => {
+    const e = await env();
+    expect((await signIn(e, ['--store', 'file'])).result.code).toBe(0);
+    const secrets = JSON.parse(readFileSync(filesUnder(path.join(e.XDG_CONFIG_HOME!, 'loopauth', 'secrets'))[0]!, 'utf8')) as Record<string, string>;
+    const header = await runCli(['token', '--header'], { env: e });
+    expect(header.stdout).toBe(`Authorization: Bearer ${secrets.access_token}\n`);
+    const json = JSON.parse((await runCli(['token', '--json'], { env: e })).stdout) as Record<string, unknown>;
+    expect(json).toMatchObject({ access_token: secrets.access_token, token_type: 'Bearer', profile: 'default', scopes: ['openid', 'offline_access'] });
+    expect(typeof json.expires_at).toBe('string');
+    const idToken = (await runCli(['token', '--id-token'], { env: e })).stdout.trim();
+    const claims = JSON.parse(Buffer.from(idToken.split('.')[1]!, 'base64url').toString()) as Record<string, unknown>;
+    expect(claims).toMatchObject({ sub: server.user.sub, aud: 'demo-cli', iss: server.issuer });
+    const cred = JSON.parse((await runCli(['token', '--exec-credential'], { env: e })).stdout) as { apiVersion: string; kind: string; status: { token: string; expirationTimestamp: string } };
+    expect(cred).toMatchObject({ apiVersion: 'client.authentication.k8s.io/v1', kind: 'ExecCredential', status: { token: idToken } });
+    expect(cred.status.expirationTimestamp).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
+    for (const args of [['token'], ['token', '--json'], ['token', '--header'], ['status'], ['status', '--json']]) {
+      const r = await runCli(args, { env: e });
+      expect(r.stdout + r.stderr).not.toContain(secrets.refresh_token);
+      expect(r.stdout + r.stderr).not.toContain(idToken);
+    }
+    expect((await runCli(['token', '--json', '--header'], { env: e })).code).toBe(2);
+  });
+});
+
 describe.skipIf(!keychainWorks)('signing in with the OS keychain (real gnome-keyring)', () => {
   it('keeps the secrets in the keychain only, and status says so', async () => {
     const e = await env();
