@@ -36,6 +36,11 @@ export function setRefreshFaultHook(hook: typeof faultHook): void {
   faultHook = hook;
 }
 
+// Crash-safety tests kill a real `loopauth token` at a chosen step of the refresh;
+// the variable's name says what it is, and nothing else reads it.
+const killAt = process.env.LOOPAUTH_TEST_FAULT_KILL_AT;
+if (killAt) faultHook = (step) => void (step === killAt && process.kill(process.pid, 'SIGKILL'));
+
 /** Refreshes the profile's access token unless another process just did. */
 export async function refreshSession(o: RefreshOptions): Promise<{ data: ProfileData; secrets: SessionSecrets }> {
   const signal = withDeadline(o.signal, o.timeout);

@@ -127,3 +127,29 @@ describe('concurrent getAccessToken() calls in one process', () => {
     }
   });
 });
+
+describe('a token process killed at each step of a refresh (fault-injection hook LOOPAUTH_TEST_FAULT_KILL_AT)', () => {
+  it.each(['before_request', 'after_write'])('killed %s: the next token succeeds with the saved grant', async (step) => {
+    const e = await signedIn();
+    expireAccessToken(e);
+    const killed = await runCli(['token'], { env: { ...e, LOOPAUTH_TEST_FAULT_KILL_AT: step } });
+    expect(killed.signal).toBe('SIGKILL');
+    const next = await runCli(['token'], { env: e });
+    expect(next.code).toBe(0);
+    expect(next.stdout.trim()).toBe(secrets(e).access_token);
+    expect((await runCli(['token', '--min-ttl', '7200'], { env: e })).code).toBe(0);
+  });
+
+  it('killed after the server rotated but before the write: the store is intact and the next call ends cleanly', async () => {
+    const e = await signedIn();
+    expireAccessToken(e);
+    const before = secrets(e);
+    const killed = await runCli(['token'], { env: { ...e, LOOPAUTH_TEST_FAULT_KILL_AT: 'after_response' } });
+    expect(killed.signal).toBe('SIGKILL');
+    expect(secrets(e).refresh_token).toBe(before.refresh_token); // old or new, never torn
+    // The server has rotated (and detects reuse of the old token): login is required, stated plainly.
+    const next = await runCli(['token'], { env: e });
+    expect([0, 3]).toContain(next.code);
+    if (next.code === 3) expect(next.stderr.trim().split('\n').pop()).toMatch(/^loopauth: login_required: /);
+  });
+});
