@@ -6,6 +6,9 @@ import { exitCodes, reportError, usageError } from './output.js';
 import { statusCommand } from './status.js';
 import { tokenCommand } from './token.js';
 
+/** Set by scripts/bundle.mjs from package.json. */
+declare const __LOOPAUTH_VERSION__: string | undefined;
+
 /** Runs a command through yargs; returns the exit status. */
 export async function runYargs(args: readonly string[]): Promise<number> {
   const json = args.includes('--json');
@@ -22,7 +25,7 @@ export async function runYargs(args: readonly string[]): Promise<number> {
     .strict()
     .recommendCommands()
     .help()
-    .version()
+    .version(typeof __LOOPAUTH_VERSION__ === 'string' ? __LOOPAUTH_VERSION__ : 'development')
     .wrap(Math.min(100, process.stderr.columns ?? 80))
     .fail((msg, err) => {
       // yargs reports both its own usage errors and the handlers' throws here.
