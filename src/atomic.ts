@@ -18,7 +18,7 @@ export function setAtomicWriteFaultHook(hook: typeof faultHook): void {
 }
 
 /** Writes `data` to `file` atomically, creating it with `mode`. */
-export async function writeFileAtomic(file: string, data: string, mode: number): Promise<void> {
+export async function writeFileAtomic(file: string, data: string, mode: number, encoding: BufferEncoding = 'utf8'): Promise<void> {
   // Unique enough with O_EXCL below; node:crypto is left out of `token`'s start-up path.
   const unique = `${process.pid}.${Date.now().toString(36)}.${Math.random().toString(36).slice(2, 10)}`;
   const tmp = path.join(path.dirname(file), `.${path.basename(file)}.${unique}.tmp`);
@@ -26,7 +26,7 @@ export async function writeFileAtomic(file: string, data: string, mode: number):
   const handle = await fs.open(tmp, constants.O_CREAT | constants.O_EXCL | constants.O_WRONLY | constants.O_NOFOLLOW, mode);
   try {
     faultHook?.('write');
-    await handle.writeFile(data, 'utf8');
+    await handle.writeFile(data, encoding);
     await handle.chmod(mode); // the umask may have narrowed or widened nothing; be exact
     await handle.sync();
   } catch (e) {
