@@ -96,6 +96,26 @@ describe('invalid_grant on refresh', () => {
     }
   });
 
+  it('after another process replaced the stored refresh token: no logout, the replacement is used', async () => {
+    const e = await signedIn();
+    expireAccessToken(e);
+    const replaced = { ...secrets(e), refresh_token: 'replaced-by-another-process', access_token: 'fresh-from-another-process', expires_at: Math.floor(Date.now() / 1000) + 3600 };
+    server.setTokenFault((q) => {
+      if (q.grantType !== 'refresh_token') return undefined;
+      // While our refresh is in flight, "another process" saves its rotated grant.
+      writeFileSync(secretFile(e), JSON.stringify(replaced));
+      return { status: 400, body: { error: 'invalid_grant' } };
+    });
+    try {
+      const r = await runCli(['token'], { env: e });
+      expect(r.code).toBe(0);
+      expect(r.stdout).toBe('fresh-from-another-process\n');
+      expect(secrets(e).refresh_token).toBe('replaced-by-another-process');
+    } finally {
+      server.setTokenFault(null);
+    }
+  });
+
   it('a 503 or an unreachable server deletes nothing: the next token works', async () => {
     const e = await signedIn();
     const before = secrets(e);
