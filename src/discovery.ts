@@ -30,7 +30,7 @@ export async function discover(issuer: URL, options: HttpOptions): Promise<oauth
   let lastError: unknown;
   for (const algorithm of ['oidc', 'oauth2'] as const) {
     try {
-      const response = await oauth.discoveryRequest(issuer, { ...httpOptions(options, issuer), algorithm });
+      const response = await oauth.discoveryRequest(issuer, { ...httpOptions(options), algorithm });
       if (response.status === 404 && algorithm === 'oidc') {
         lastError = new LoopauthError('discovery_failed', 'no OpenID configuration');
         continue;

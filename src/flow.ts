@@ -134,14 +134,15 @@ interface LoginPlan {
 /** Fills what the options leave out from the existing profile, and checks the rest. */
 function planLogin(options: LoginOptions, root: string, profile: string): LoginPlan {
   const existing = readProfile(root, profile); // a corrupt or newer profile stops here, before anything starts
-  if (options.resourceUrl !== undefined) requireSecureUrl(parseUrl(options.resourceUrl, 'the resource URL'), 'the resource URL');
-  const issuerText = options.issuer ?? (options.resourceUrl !== undefined ? undefined : existing?.issuer);
-  if ((issuerText === undefined || issuerText === '') && options.resourceUrl === undefined) {
+  const resourceUrl = options.resourceUrl === undefined ? undefined : parseUrl(options.resourceUrl, 'the resource URL');
+  if (resourceUrl) requireSecureUrl(resourceUrl, 'the resource URL');
+  const issuerText = options.issuer ?? (resourceUrl ? undefined : existing?.issuer);
+  if ((issuerText === undefined || issuerText === '') && !resourceUrl) {
     throw new TypeError('an issuer is required: pass --issuer URL (issuer) or --resource-url URL (resourceUrl)');
   }
   const issuer = issuerText ? parseUrl(issuerText, 'the issuer') : undefined;
   if (issuer) requireSecureUrl(issuer, 'the issuer');
-  const sameIssuer = existing !== undefined && (issuer ? sameUrl(existing.issuer, issuer) : options.resourceUrl !== undefined && existing.resourceUrl === parseUrl(options.resourceUrl, 'the resource URL').href);
+  const sameIssuer = existing !== undefined && (issuer ? sameUrl(existing.issuer, issuer) : resourceUrl !== undefined && existing.resourceUrl === resourceUrl.href);
   const clientId = options.clientId ?? (sameIssuer ? existing.clientId : undefined);
   if (clientId !== undefined && (typeof clientId !== 'string' || clientId === '')) throw new TypeError('clientId must be a non-empty string');
   if (options.clientSecret !== undefined && typeof options.clientSecret !== 'string') throw new TypeError('clientSecret must be a string');
@@ -158,7 +159,7 @@ function planLogin(options: LoginOptions, root: string, profile: string): LoginP
   }
   return {
     ...(issuer ? { issuer } : {}),
-    ...(options.resourceUrl !== undefined ? { resourceUrl: parseUrl(options.resourceUrl, 'the resource URL') } : {}),
+    ...(resourceUrl ? { resourceUrl } : {}),
     explicitScopes: explicitScopes !== undefined,
     ...(clientId ? { clientId } : {}),
     ...(options.clientSecret ? { clientSecret: options.clientSecret } : {}),

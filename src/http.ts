@@ -20,23 +20,31 @@ export interface HttpOptions {
 const maxBodyBytes = 1024 * 1024;
 
 /**
+ * The one way loopauth reaches a server: the caller's or the proxy-aware
+ * fetch, a redacted debug line per request, and a capped body.
+ */
+export function serverFetch(options: HttpOptions): (url: string, init: RequestInit) => Promise<Response> {
+  const doFetch = options.fetch ?? proxyAwareFetch;
+  return async (url, init) => {
+    const response = await doFetch(url, init);
+    options.debug?.(`${init.method ?? 'GET'} ${safeOrigin(new URL(url))} → HTTP ${response.status}`);
+    return capBody(response);
+  };
+}
+
+/**
  * oauth4webapi request options for a URL that the caller has already checked
  * with `requireSecureUrl` (http is only ever allowed on loopback by then).
  */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- one transport for every request body type
-export function httpOptions(options: HttpOptions, _url?: URL): oauth.HttpRequestOptions<'GET' | 'POST', any> & {
+export function httpOptions(options: HttpOptions): oauth.HttpRequestOptions<'GET' | 'POST', any> & {
   [oauth.allowInsecureRequests]: boolean;
 } {
-  const doFetch = options.fetch ?? proxyAwareFetch;
-  const debug = options.debug;
+  const send = serverFetch(options);
   return {
     ...(options.signal ? { signal: options.signal } : {}),
     [oauth.allowInsecureRequests]: true,
-    [oauth.customFetch]: async (url, init) => {
-      const response = await doFetch(url, init);
-      debug?.(`${init.method} ${safeOrigin(new URL(url))} → HTTP ${response.status}`);
-      return capBody(response);
-    },
+    [oauth.customFetch]: (url, init) => send(url, init as RequestInit),
   };
 }
 

@@ -7,7 +7,7 @@
 import * as oauth from 'oauth4webapi';
 import { LoopauthError, toLoopauthError } from './errors.js';
 import type { HttpOptions } from './http.js';
-import { httpOptions } from './http.js';
+import { httpOptions, serverFetch } from './http.js';
 import { requireSecureUrl, safeOrigin } from './urls.js';
 
 /** What the resource's metadata says. */
@@ -30,7 +30,7 @@ export async function discoverResource(resourceUrl: URL, http: HttpOptions): Pro
   try {
     const fromChallenge = await metadataUrlFromChallenge(resourceUrl, http);
     const response = fromChallenge
-      ? await (http.fetch ?? fetch)(fromChallenge.href, { headers: { accept: 'application/json' }, redirect: 'manual', ...(http.signal ? { signal: http.signal } : {}) })
+      ? await serverFetch(http)(fromChallenge.href, { headers: { accept: 'application/json' }, redirect: 'manual', ...(http.signal ? { signal: http.signal } : {}) })
       : await oauth.resourceDiscoveryRequest(resourceUrl, httpOptions(http));
     meta = await oauth.processResourceDiscoveryResponse(resourceUrl, response);
   } catch (e) {
@@ -65,7 +65,7 @@ export async function discoverResource(resourceUrl: URL, http: HttpOptions): Pro
 async function metadataUrlFromChallenge(resourceUrl: URL, http: HttpOptions): Promise<URL | undefined> {
   let response: Response;
   try {
-    response = await (http.fetch ?? fetch)(resourceUrl.href, { redirect: 'manual', ...(http.signal ? { signal: http.signal } : {}) });
+    response = await serverFetch(http)(resourceUrl.href, { redirect: 'manual', ...(http.signal ? { signal: http.signal } : {}) });
     await response.body?.cancel();
   } catch (e) {
     if (http.signal?.aborted) throw e;

@@ -86,25 +86,16 @@ export class KeychainStore implements SecretStore {
 
   async #call<T>(what: string, fn: (k: Keytar) => Promise<T>): Promise<T> {
     const keytar = await loadKeytar();
+    const call = fn(keytar);
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(
-        () => reject(new LoopauthError('keychain_unavailable', `the OS keychain did not answer within ${this.#timeoutMs / 1000} s (is it locked?); ${hint}`, { code: 'ETIMEDOUT' })),
-        this.#timeoutMs,
-      );
-      timer.unref();
-    });
-    const call = fn(keytar);
-    let settled = false;
-    void call.then(
-      () => (settled = true),
-      () => (settled = true),
-    );
-    timeout.catch(() => {
-      if (!settled) {
+      timer = setTimeout(() => {
+        // The call still holds a libuv worker thread (the timer is cleared if it settles first).
         stuckCalls++;
         void call.finally(() => stuckCalls--).catch(() => undefined);
-      }
+        reject(new LoopauthError('keychain_unavailable', `the OS keychain did not answer within ${this.#timeoutMs / 1000} s (is it locked?); ${hint}`, { code: 'ETIMEDOUT' }));
+      }, this.#timeoutMs);
+      timer.unref();
     });
     try {
       return await Promise.race([call, timeout]);

@@ -13,6 +13,7 @@ import { startAuthServer } from '../helpers/auth-server.mjs';
 import type { AuthServer } from '../helpers/auth-server.mjs';
 import { launchChromium, signInWithBrowser } from '../helpers/browser.mjs';
 import { removeTempConfigDirs, runCli, startCli, tempConfigDir } from '../helpers/cli.mjs';
+import { trustCaInProcess } from '../helpers/tls.mjs';
 
 let server: AuthServer;
 let denyServer: AuthServer;
@@ -106,9 +107,14 @@ describe('signing in with the file store', () => {
     expect(token.stderr).toBe('');
     const accessToken = token.stdout.trimEnd();
     expect(token.stdout).toBe(`${accessToken}\n`);
-    const me = await fetch(`${server.issuer}/me`, { headers: { authorization: `Bearer ${accessToken}` } }).catch(() => undefined);
-    // Node's own fetch does not read NODE_EXTRA_CA_CERTS at runtime; the child process did the real call above.
-    if (me) expect(me.status).toBe(200);
+    const untrust = await trustCaInProcess(server.ca!);
+    try {
+      const me = await fetch(`${server.issuer}/me`, { headers: { authorization: `Bearer ${accessToken}` } });
+      expect(me.status).toBe(200);
+      expect(((await me.json()) as { sub: string }).sub).toBe(server.user.sub);
+    } finally {
+      untrust();
+    }
 
     const root = path.join(e.XDG_CONFIG_HOME!, 'loopauth');
     const profile = readFileSync(path.join(root, 'profiles', 'default.json'), 'utf8');

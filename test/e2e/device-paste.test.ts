@@ -104,13 +104,17 @@ describe('the device grant', () => {
   });
 });
 
+/** A `login --paste` waiting, and the redirect URL its browser (on "another machine") ended on. */
+async function pasteLogin() {
+  server.clearRequests();
+  const cli = startCli(['login', '--issuer', server.issuer, '--client-id', 'demo-cli', '--no-browser', '--paste', '--store', 'file'], { env: await env() });
+  const url = await cli.waitForAuthorizationUrl(`${server.issuer}/auth`);
+  return { cli, redirect: await redirectUrlFromBrowser(url) };
+}
+
 describe('pasting the final redirect URL', () => {
   it('refuses a forged URL and a bare code, keeps waiting, and signs in with the real redirect URL', async () => {
-    const e = await env();
-    server.clearRequests();
-    const cli = startCli(['login', '--issuer', server.issuer, '--client-id', 'demo-cli', '--no-browser', '--paste', '--store', 'file'], { env: e });
-    const url = await cli.waitForAuthorizationUrl(`${server.issuer}/auth`);
-    const redirect = await redirectUrlFromBrowser(url);
+    const { cli, redirect } = await pasteLogin();
     const forged = new URL(redirect);
     forged.searchParams.set('state', 'forged');
     cli.child.stdin!.write(`${forged.href}\n`);
@@ -125,11 +129,7 @@ describe('pasting the final redirect URL', () => {
   });
 
   it('takes only the first valid answer when the listener and a paste race: one code exchange', async () => {
-    const e = await env();
-    server.clearRequests();
-    const cli = startCli(['login', '--issuer', server.issuer, '--client-id', 'demo-cli', '--no-browser', '--paste', '--store', 'file'], { env: e });
-    const url = await cli.waitForAuthorizationUrl(`${server.issuer}/auth`);
-    const redirect = await redirectUrlFromBrowser(url);
+    const { cli, redirect } = await pasteLogin();
     cli.child.stdin!.write(`${redirect}\n`);
     const viaListener = await fetch(redirect).then((r) => r.status, () => 0);
     const r = await cli.waitForExit();

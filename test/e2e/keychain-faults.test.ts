@@ -11,7 +11,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { CLI_PATH, REPO_ROOT, runCli, tempConfigDir } from '../helpers/cli.mjs';
 
-const tools = ['dbus-run-session', 'gnome-keyring-daemon', 'bc'].every((t) => spawnSync('sh', ['-c', `command -v ${t}`]).status === 0);
+const tools = ['dbus-run-session', 'gnome-keyring-daemon'].every((t) => spawnSync('sh', ['-c', `command -v ${t}`]).status === 0);
 const keytarLoads = spawnSync(process.execPath, ['-e', "require('keytar')"], { cwd: REPO_ROOT }).status === 0;
 
 describe.skipIf(!tools || !keytarLoads)('keychain faults (private gnome-keyring)', () => {
@@ -26,8 +26,8 @@ describe.skipIf(!tools || !keytarLoads)('keychain faults (private gnome-keyring)
       .trim()
       .split('\n')
       .map((line) => {
-        const [name, code, seconds, ...rest] = line.split(' ');
-        return [name, { code: Number(code), seconds: Number(seconds), last: rest.join(' ') }] as const;
+        const [name, code, ms, ...rest] = line.split(' ');
+        return [name, { code: Number(code), seconds: Number(ms) / 1000, last: rest.join(' ') }] as const;
       }),
   );
 
