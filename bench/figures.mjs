@@ -47,7 +47,7 @@ export async function loginUrl(issuer) {
   const untilUrl = () =>
     new Promise((resolve) => {
       const t0 = process.hrtime.bigint();
-      const c = spawn(process.execPath, [cli, 'login', '--issuer', issuer, '--client-id', 'demo-cli', '--no-browser', '--store', 'memory'], { stdio: ['ignore', 'ignore', 'pipe'] });
+      const c = spawn(process.execPath, [cli, 'login', '--issuer', issuer, '--client-id', 'demo-cli', '--no-browser', '--store', 'file'], { stdio: ['ignore', 'ignore', 'pipe'] });
       let err = '';
       c.stderr.on('data', (d) => {
         err += d;

@@ -12,7 +12,6 @@ declare const __LOOPAUTH_VERSION__: string | undefined;
 /** Runs a command through yargs; returns the exit status. */
 export async function runYargs(args: readonly string[]): Promise<number> {
   const json = args.includes('--json');
-  let failure: number | undefined;
   const parser = yargs([...args])
     .scriptName('loopauth')
     .usage('$0 <command> [options]\n\nOAuth 2.0 / OpenID Connect sign-in for the command line.')
@@ -29,14 +28,15 @@ export async function runYargs(args: readonly string[]): Promise<number> {
     .wrap(Math.min(100, process.stderr.columns ?? 80))
     .fail((msg, err) => {
       // yargs reports both its own usage errors and the handlers' throws here.
-      failure = reportError(err ?? usageError(msg), json);
+      // It goes on to run the command unless this throws: an unknown flag or a
+      // bad choice must stop before anything is started.
+      throw err ?? usageError(msg);
     })
     .exitProcess(false);
   try {
     await parser.parseAsync();
   } catch (e) {
-    failure ??= reportError(e, json);
+    return reportError(e, json);
   }
-  if (failure !== undefined) return failure;
   return typeof process.exitCode === 'number' ? process.exitCode : exitCodes.ok;
 }

@@ -65,6 +65,27 @@ describe('bad input', () => {
     expect(lastLine(r.stderr)).toMatch(/^loopauth: usage: .*--issuer/);
   });
 
+  it.each([
+    ['an unknown flag', ['--bogus']],
+    ['a --store that is not a choice', ['--store', 'memory']],
+    ['a --flow that is not a choice', ['--flow', 'sideways']],
+  ])('stops at %s with exit 2 before discovering, listening or printing a URL', async (_, extra) => {
+    const before = server.requests.length;
+    const r = await runCli(['login', '--issuer', server.issuer, '--client-id', 'demo-cli', '--no-browser', '--timeout', '5', ...extra], { env: await env() });
+    expect(r.code).toBe(2);
+    expect(lastLine(r.stderr)).toMatch(/^loopauth: usage: /);
+    expect(r.stderr).not.toContain('/auth?');
+    expect(server.requests.length).toBe(before);
+  });
+
+  it('refuses an unknown flag on status and logout with exit 2 and a JSON error', async () => {
+    for (const cmd of ['status', 'logout']) {
+      const r = await runCli([cmd, '--json', '--bogus'], { env: await env() });
+      expect(r.code).toBe(2);
+      expect(JSON.parse(r.stdout)).toMatchObject({ error: { code: 'usage' } });
+    }
+  });
+
   it('refuses an http issuer on a non-loopback host with insecure_url before listening or opening anything', async () => {
     const r = await runCli(['login', '--issuer', 'http://example.com', '--client-id', 'x', '--store', 'file'], { env: await env() });
     expect(r.code).toBe(1);
