@@ -1,8 +1,11 @@
 // Each figure: measured against a baseline in the same run, interleaved.
 import { spawn, spawnSync } from 'node:child_process';
-import { cli, concurrent, interleave, median, percentile, root, timeRun } from './lib.mjs';
+import { once } from 'node:events';
+import { cli, concurrent, interleave, median, percentile, root, startLogin, timeRun } from './lib.mjs';
 import path from 'node:path';
-import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import http from 'node:http';
+import { tmpdir } from 'node:os';
 
 const N = Number(process.env.BENCH_RUNS || 20);
 const nodeE0 = () => timeRun(['-e', '0'], {});
@@ -44,25 +47,17 @@ export async function tokenRefresh(env, server) {
 
 /** 3. `login --no-browser`: start until the URL line is on stderr. */
 export async function loginUrl(issuer) {
-  const untilUrl = () =>
-    new Promise((resolve) => {
-      const t0 = process.hrtime.bigint();
-      const c = spawn(process.execPath, [cli, 'login', '--issuer', issuer, '--client-id', 'demo-cli', '--no-browser', '--store', 'file'], { stdio: ['ignore', 'ignore', 'pipe'] });
-      let err = '';
-      c.stderr.on('data', (d) => {
-        err += d;
-        if (/^http:\/\/\S+\/auth\?/m.test(err)) {
-          resolve(Number(process.hrtime.bigint() - t0) / 1e6);
-          c.kill('SIGKILL');
-        }
-      });
-    });
-  const ours = [];
-  const base = [];
-  for (let i = 0; i < N; i++) {
-    base.push(await nodeE0());
-    ours.push(await untilUrl());
-  }
+  const env = { XDG_CONFIG_HOME: mkdtempSync(path.join(tmpdir(), 'loopauth-bench-url-')) };
+  const untilUrl = async () => {
+    const login = startLogin(issuer, env, ['--store', 'file']);
+    await login.url;
+    const ms = Number(process.hrtime.bigint() - login.t0) / 1e6;
+    login.child.kill('SIGKILL');
+    await login.exited;
+    return ms;
+  };
+  const [base, ours] = await interleave(N, nodeE0, untilUrl);
+  rmSync(env.XDG_CONFIG_HOME, { recursive: true, force: true });
   return { name: 'login --no-browser until the URL', ours: median(ours), base: median(base), baseline: 'node -e 0', goal: 1.5 };
 }
 
@@ -103,4 +98,52 @@ export async function inProcess(env) {
   await Promise.all(Array.from({ length: 100 }, () => getAccessToken(opts)));
   const hundred = Number(process.hrtime.bigint() - t0) / 1e6;
   return { name: 'getAccessToken() in-process, cached', ours: percentile(times, 99), base: null, baseline: 'p99 goal 1 ms', extra: `p50 ${percentile(times, 50).toFixed(3)} ms, p99 ${percentile(times, 99).toFixed(3)} ms, 100 concurrent ${hundred.toFixed(1)} ms`, goal: null, ok: percentile(times, 99) < 1 };
+}
+
+/**
+ * 4. From the callback reaching the listener to the process's exit (exchange,
+ * ID-token checks, store write, the tab's answer), less the server's own time.
+ */
+export async function callbackToExit(issuer, server) {
+  const { signInOverHttp } = await import('../scripts/http-browser.mjs');
+  const totals = [];
+  const ours = [];
+  for (let i = 0; i < Math.min(N, 20) + 2; i++) {
+    const env = { XDG_CONFIG_HOME: mkdtempSync(path.join(tmpdir(), 'loopauth-bench-cb-')) };
+    const login = startLogin(issuer, env, ['--store', 'file']);
+    const url = await login.url;
+    const { callbackUrl } = await signInOverHttp(url, { deliver: false });
+    const before = server.requests.length;
+    const t0 = process.hrtime.bigint();
+    http.get(callbackUrl, { agent: false }, (res) => res.resume()).on('error', () => {});
+    const [code, t1] = await login.exited;
+    if (code !== 0) throw new Error(`login exited ${code}`);
+    const total = Number(t1 - t0) / 1e6;
+    const serverMs = server.requests.slice(before).reduce((n, r) => n + (r.ms ?? 0), 0);
+    rmSync(env.XDG_CONFIG_HOME, { recursive: true, force: true });
+    if (i < 2) continue; // warm-up
+    totals.push(total);
+    ours.push(total - serverMs);
+  }
+  const m = median(ours);
+  return { name: 'callback to exit, less the server', ours: m, base: null, baseline: 'goal 50 ms', extra: `callback to exit ${median(totals).toFixed(1)} ms, of which the server ${(median(totals) - m).toFixed(1)} ms`, goal: null, ok: m <= 50 };
+}
+
+/** 6. 200 logins in a row in one process: what is left behind (bench/logins.mjs). */
+export async function manyLogins(issuer, count = 200) {
+  // Not spawnSync: the authorization server runs in this process and must keep answering.
+  const child = spawn(process.execPath, ['--expose-gc', path.join(root, 'bench', 'logins.mjs'), issuer, String(count)], { stdio: ['ignore', 'pipe', 'inherit'] });
+  let out = '';
+  child.stdout.on('data', (d) => (out += d));
+  const [code] = await once(child, 'exit');
+  if (code !== 0) throw new Error('bench/logins.mjs failed');
+  const { ms, before, after } = JSON.parse(out);
+  const growth = after.heapMB - before.heapMB;
+  const leaks = ['fds', 'handles', 'listeners'].filter((k) => after[k] > before[k]);
+  return {
+    name: `${count} logins in one process`,
+    ours: ms / count, base: null, baseline: 'per login',
+    extra: `fds ${before.fds}→${after.fds}, handles ${before.handles}→${after.handles}, process listeners ${before.listeners}→${after.listeners}, heap ${before.heapMB.toFixed(1)}→${after.heapMB.toFixed(1)} MB (${((growth * 1024) / count).toFixed(1)} KB a login)`,
+    goal: null, ok: leaks.length === 0 && growth < 5,
+  };
 }

@@ -69,6 +69,30 @@ export function concurrent(count, args, env) {
   ).then((outs) => ({ ms: Number(process.hrtime.bigint() - t0) / 1e6, outs }));
 }
 
+/**
+ * Starts `loopauth login --no-browser`; `url` resolves when the authorization
+ * URL is on stderr, `exited` with [exit code, hrtime at exit].
+ */
+export function startLogin(issuer, env, args = []) {
+  const t0 = process.hrtime.bigint();
+  const child = spawn(process.execPath, [cli, 'login', '--issuer', issuer, '--client-id', 'demo-cli', '--no-browser', ...args], {
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  let err = '';
+  const exited = new Promise((r) => child.once('exit', (code) => r([code, process.hrtime.bigint()])));
+  const url = new Promise((resolve, reject) => {
+    child.stderr.on('data', (d) => {
+      err += d;
+      const m = /^(http:\/\/\S+\/auth\?\S+)$/m.exec(err);
+      if (m) resolve(m[1]);
+    });
+    child.on('exit', () => reject(new Error(`login exited: ${err}`)));
+  });
+  url.catch(() => {});
+  return { child, t0, url, exited, stderr: () => err };
+}
+
 /** A real authorization server and a headless browser for signing in. */
 export async function fixture() {
   const server = await startAuthServer({ https: false });
@@ -78,22 +102,10 @@ export async function fixture() {
     /** Signs a fresh profile in (file or keychain store); returns the env that selects it. */
     async signIn(store = 'file', profile = 'default') {
       const env = { XDG_CONFIG_HOME: mkdtempSync(path.join(tmpdir(), 'loopauth-bench-')) };
-      const child = spawn(process.execPath, [cli, 'login', '--issuer', server.issuer, '--client-id', 'demo-cli', '--no-browser', '--store', store, '--profile', profile], {
-        env: { ...process.env, ...env },
-        stdio: ['ignore', 'ignore', 'pipe'],
-      });
-      let err = '';
-      const exited = new Promise((r) => child.once('exit', r));
-      const url = await new Promise((resolve, reject) => {
-        child.stderr.on('data', (d) => {
-          err += d;
-          const m = /^(http:\/\/\S+\/auth\?\S+)$/m.exec(err);
-          if (m) resolve(m[1]);
-        });
-        child.on('exit', () => reject(new Error(`login exited: ${err}`)));
-      });
-      await signInWithBrowser(browser, url);
-      if ((await exited) !== 0) throw new Error(`login failed: ${err}`);
+      const login = startLogin(server.issuer, env, ['--store', store, '--profile', profile]);
+      await signInWithBrowser(browser, await login.url);
+      const [code] = await login.exited;
+      if (code !== 0) throw new Error(`login failed: ${login.stderr()}`);
       return { ...env, profile };
     },
     async close() {

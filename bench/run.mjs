@@ -33,7 +33,10 @@ try {
   }
   log('bench: in-process getAccessToken');
   rows.push(await f.inProcess(fileEnv));
-  rows.push({ name: '200 logins in one process', skipped: 'not measured yet' }, { name: 'callback to exit', skipped: 'not measured yet' });
+  log('bench: callback to exit');
+  rows.push(await f.callbackToExit(fx.server.issuer, fx.server));
+  log('bench: 200 logins in one process');
+  rows.push(await f.manyLogins(fx.server.issuer));
 } finally {
   await fx.close();
 }

@@ -182,7 +182,11 @@ export async function startAuthServer(options = {}) {
       params: redact(raw), authorization: /^(\S+)/.exec(req.headers.authorization ?? '')?.[1] ?? null,
     };
     requests.push(entry);
-    res.on('finish', () => { entry.status = res.statusCode; });
+    const started = process.hrtime.bigint();
+    res.on('finish', () => {
+      entry.status = res.statusCode;
+      entry.ms = Number(process.hrtime.bigint() - started) / 1e6; // the server's own time, for the bench
+    });
     onRequest?.(entry);
 
     if (delay.ms > 0 && (!delay.path || delay.path === url.pathname)) await new Promise((r) => setTimeout(r, delay.ms));

@@ -10,7 +10,7 @@ const SECRET_PARAMS = new Set([
   'assertion', 'subject_token', 'actor_token', 'registration_access_token',
 ]);
 
-/** @typedef {{ method: string, path: string, grantType?: string, clientId?: string, params: Record<string, unknown>, authorization: string | null, time: number, status?: number, faulted?: boolean }} LoggedRequest */
+/** @typedef {{ method: string, path: string, grantType?: string, clientId?: string, params: Record<string, unknown>, authorization: string | null, time: number, status?: number, ms?: number, faulted?: boolean }} LoggedRequest */
 
 /** @param {Record<string, unknown>} raw */
 export function redact(raw) {

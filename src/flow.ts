@@ -41,7 +41,8 @@ const defaultScopes = ['openid', 'offline_access'];
 export async function login(options: LoginOptions): Promise<Session> {
   const common = resolveProfileOptions(options);
   const timeout = checkTimeout(options.timeout);
-  const signal = withDeadline(common.signal, timeout);
+  const deadline = withDeadline(common.signal, timeout);
+  const signal = deadline.signal;
   const plan = planLogin(options, common.root, common.profile);
   const http = { signal, ...(common.fetch ? { fetch: common.fetch } : {}), ...(common.debug ? { debug: common.debug } : {}) };
   try {
@@ -92,6 +93,8 @@ export async function login(options: LoginOptions): Promise<Session> {
   } catch (e) {
     if (signal.aborted) throw abortError(signal, 'the sign-in', timeout);
     throw toLoopauthError(e, { doing: 'signing in', signal });
+  } finally {
+    deadline.clear();
   }
 }
 

@@ -43,7 +43,15 @@ if (killAt) faultHook = (step) => void (step === killAt && process.kill(process.
 
 /** Refreshes the profile's access token unless another process just did. */
 export async function refreshSession(o: RefreshOptions): Promise<{ data: ProfileData; secrets: SessionSecrets }> {
-  const signal = withDeadline(o.signal, o.timeout);
+  const deadline = withDeadline(o.signal, o.timeout);
+  try {
+    return await lockedRefresh(o, deadline.signal);
+  } finally {
+    deadline.clear();
+  }
+}
+
+async function lockedRefresh(o: RefreshOptions, signal: AbortSignal): Promise<{ data: ProfileData; secrets: SessionSecrets }> {
   return withProfileLock({ root: o.root, profile: o.profile, signal, waitMs: o.timeout * 1000 }, async () => {
     const data = requireProfile(o.root, o.profile);
     const secrets = await requireSecrets(o.store, o.profile, data);

@@ -44,33 +44,38 @@ export async function logout(options: LogoutOptions = {}): Promise<LogoutResult>
   const common = resolveProfileOptions(options);
   const existing = readProfile(common.root, common.profile);
   if (!existing) throw new LoopauthError('login_required', `no profile ${common.profile}`);
-  const signal = withDeadline(common.signal, options.timeout ?? 30);
-  return withProfileLock({ root: common.root, profile: common.profile, signal }, async () => {
-    const data = readProfile(common.root, common.profile) ?? existing;
-    const store = storeFor(data, options.store, common.appName, common.root);
-    const secrets = await readSecrets(store, common.profile);
-    if (!data.hasSession && !secrets) throw new LoopauthError('login_required', `profile ${common.profile} is already signed out`);
-    const token = secrets?.refresh_token ?? secrets?.access_token;
-    let revocation: LogoutResult['revocation'] = 'skipped';
-    let revocationError: LoopauthError | undefined;
-    if (options.revoke !== false && token) {
-      if (!data.server.revocation_endpoint) revocation = 'not_supported';
-      else {
-        try {
-          const as = serverOf(data.server);
-          const http = { signal, ...(common.fetch ? { fetch: common.fetch } : {}), ...(common.debug ? { debug: common.debug } : {}) };
-          const response = await oauth.revocationRequest(as, oauthClient(data.clientId), clientAuth(data.authMethod, secrets?.client_secret), token, httpOptions(http));
-          await oauth.processRevocationResponse(response);
-          revocation = 'revoked';
-        } catch (e) {
-          revocation = 'failed';
-          revocationError = toLoopauthError(e, { doing: 'revoking the refresh token', signal });
+  const deadline = withDeadline(common.signal, options.timeout ?? 30);
+  const signal = deadline.signal;
+  try {
+    return await withProfileLock({ root: common.root, profile: common.profile, signal }, async () => {
+      const data = readProfile(common.root, common.profile) ?? existing;
+      const store = storeFor(data, options.store, common.appName, common.root);
+      const secrets = await readSecrets(store, common.profile);
+      if (!data.hasSession && !secrets) throw new LoopauthError('login_required', `profile ${common.profile} is already signed out`);
+      const token = secrets?.refresh_token ?? secrets?.access_token;
+      let revocation: LogoutResult['revocation'] = 'skipped';
+      let revocationError: LoopauthError | undefined;
+      if (options.revoke !== false && token) {
+        if (!data.server.revocation_endpoint) revocation = 'not_supported';
+        else {
+          try {
+            const as = serverOf(data.server);
+            const http = { signal, ...(common.fetch ? { fetch: common.fetch } : {}), ...(common.debug ? { debug: common.debug } : {}) };
+            const response = await oauth.revocationRequest(as, oauthClient(data.clientId), clientAuth(data.authMethod, secrets?.client_secret), token, httpOptions(http));
+            await oauth.processRevocationResponse(response);
+            revocation = 'revoked';
+          } catch (e) {
+            revocation = 'failed';
+            revocationError = toLoopauthError(e, { doing: 'revoking the refresh token', signal });
+          }
         }
       }
-    }
-    const deleted = await store.delete(common.profile);
-    const { version: _v, updatedAt: _u, subject: _s, ...rest } = data;
-    await writeProfile(common.root, common.profile, { ...rest, hasSession: false });
-    return { profile: common.profile, revocation, ...(revocationError ? { revocationError } : {}), deleted };
-  });
+      const deleted = await store.delete(common.profile);
+      const { version: _v, updatedAt: _u, subject: _s, ...rest } = data;
+      await writeProfile(common.root, common.profile, { ...rest, hasSession: false });
+      return { profile: common.profile, revocation, ...(revocationError ? { revocationError } : {}), deleted };
+    });
+  } finally {
+    deadline.clear();
+  }
 }

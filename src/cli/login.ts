@@ -1,5 +1,6 @@
 /** `loopauth login`: flags in, login() called, progress on stderr. */
 import type { Argv } from 'yargs';
+import type { OptionTable } from './fast-args.js';
 import { login } from '../flow.js';
 import type { LoginOptions } from '../options.js';
 import { configRoot } from '../paths.js';
@@ -103,28 +104,32 @@ async function handler(argv: LoginArgs): Promise<void> {
   say(`Signed in${session.subject ? ` as ${session.subject}` : ''} to ${session.issuer} (profile ${session.profile}; secrets in the ${session.store} store; access token expires ${untilText(session.expiresAt)}).`);
 }
 
+/** login's flags (yargs' option table; also read by the fast parser). */
+export const loginOptions = {
+  issuer: { type: 'string', describe: "Authorization server's issuer URL" },
+  'resource-url': { type: 'string', describe: "A protected resource's URL (RFC 9728): its metadata names the server" },
+  'client-id': { type: 'string', describe: 'Client id registered with the server' },
+  'client-secret': { type: 'string', describe: 'Client secret (visible in ps and shell history: prefer LOOPAUTH_CLIENT_SECRET)' },
+  scope: { type: 'string', describe: 'Space-separated scopes', defaultDescription: '"openid offline_access"' },
+  resource: { type: 'string', array: true, describe: 'Resource indicator (RFC 8707), repeatable' },
+  param: { type: 'string', array: true, describe: 'Extra authorization parameter KEY=VALUE, repeatable' },
+  port: { type: 'number', describe: 'Fixed port for the redirect URI', defaultDescription: 'ephemeral' },
+  'redirect-host': { type: 'string', choices: ['127.0.0.1', '[::1]', 'localhost'], describe: 'Host of the redirect URI', default: '127.0.0.1' },
+  flow: { choices: ['auto', 'browser', 'device'] as const, default: 'auto' as const, describe: 'browser, device grant, or auto (device only with no desktop)' },
+  paste: { type: 'boolean', describe: 'Also accept the final redirect URL pasted on stdin' },
+  browser: { type: 'boolean', default: true, describe: 'Open a browser (--no-browser: only print the URL)' },
+  timeout: { type: 'number', default: 300, describe: 'Seconds before giving up' },
+  profile: { type: 'string', default: 'default', describe: 'Profile name' },
+  store: { choices: ['keychain', 'file'] as const, describe: 'Where secrets live', defaultDescription: 'keychain' },
+  'insecure-storage': { type: 'boolean', describe: 'Same as --store file' },
+  json: { type: 'boolean', describe: 'Print the session as JSON on stdout' },
+} satisfies OptionTable;
+
 /** The yargs command. */
 export const loginCommand = {
   command: 'login',
   describe: 'Sign in through the browser and save the session',
-  builder: (y: Argv) =>
-    y
-      .option('issuer', { type: 'string', describe: "Authorization server's issuer URL" })
-      .option('resource-url', { type: 'string', describe: "A protected resource's URL (RFC 9728): its metadata names the server" })
-      .option('client-id', { type: 'string', describe: 'Client id registered with the server' })
-      .option('client-secret', { type: 'string', describe: 'Client secret (visible in ps and shell history: prefer LOOPAUTH_CLIENT_SECRET)' })
-      .option('scope', { type: 'string', describe: 'Space-separated scopes', defaultDescription: '"openid offline_access"' })
-      .option('resource', { type: 'string', array: true, describe: 'Resource indicator (RFC 8707), repeatable' })
-      .option('param', { type: 'string', array: true, describe: 'Extra authorization parameter KEY=VALUE, repeatable' })
-      .option('port', { type: 'number', describe: 'Fixed port for the redirect URI', defaultDescription: 'ephemeral' })
-      .option('redirect-host', { type: 'string', choices: ['127.0.0.1', '[::1]', 'localhost'], describe: 'Host of the redirect URI', default: '127.0.0.1' })
-      .option('flow', { choices: ['auto', 'browser', 'device'] as const, default: 'auto' as const, describe: 'browser, device grant, or auto (device only with no desktop)' })
-      .option('paste', { type: 'boolean', describe: 'Also accept the final redirect URL pasted on stdin' })
-      .option('browser', { type: 'boolean', default: true, describe: 'Open a browser (--no-browser: only print the URL)' })
-      .option('timeout', { type: 'number', default: 300, describe: 'Seconds before giving up' })
-      .option('profile', { type: 'string', default: 'default', describe: 'Profile name' })
-      .option('store', { choices: ['keychain', 'file'] as const, describe: 'Where secrets live', defaultDescription: 'keychain' })
-      .option('insecure-storage', { type: 'boolean', describe: 'Same as --store file' })
-      .option('json', { type: 'boolean', describe: 'Print the session as JSON on stdout' }),
+  options: loginOptions,
+  builder: (y: Argv) => y.options(loginOptions),
   handler,
 };

@@ -1,5 +1,6 @@
 /** `loopauth logout`: revoke at the server, delete local secrets, say which happened. */
 import type { Argv } from 'yargs';
+import type { OptionTable } from './fast-args.js';
 import { LoopauthError } from '../errors.js';
 import { logout } from '../revoke.js';
 import { debugSink, resultJson, say } from './output.js';
@@ -23,14 +24,18 @@ async function handler(argv: { profile: string; revoke: boolean; json?: boolean;
   if (argv.json) resultJson({ profile: r.profile, revocation: r.revocation, deleted: r.deleted });
 }
 
+/** logout's flags (yargs' option table; also read by the fast parser). */
+export const logoutOptions = {
+  profile: { type: 'string', default: 'default', describe: 'Profile name' },
+  revoke: { type: 'boolean', default: true, describe: 'Revoke at the server first (--no-revoke: only delete locally)' },
+  json: { type: 'boolean', describe: 'Print JSON' },
+} satisfies OptionTable;
+
 /** The yargs command. */
 export const logoutCommand = {
   command: 'logout',
   describe: "Revoke the session at the server and delete the profile's secrets",
-  builder: (y: Argv) =>
-    y
-      .option('profile', { type: 'string', default: 'default', describe: 'Profile name' })
-      .option('revoke', { type: 'boolean', default: true, describe: 'Revoke at the server first (--no-revoke: only delete locally)' })
-      .option('json', { type: 'boolean', describe: 'Print JSON' }),
+  options: logoutOptions,
+  builder: (y: Argv) => y.options(logoutOptions),
   handler,
 };

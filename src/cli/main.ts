@@ -1,11 +1,40 @@
 /**
  * The command line. `token` with plain flags takes a fast path that loads
- * neither yargs nor the protocol library; everything else goes through yargs,
- * loaded only then.
+ * neither yargs nor the protocol library; `login`, `status` and `logout`
+ * with plain flags skip yargs too (src/cli/fast-args.ts); everything else
+ * (help, version, anything unusual) goes through yargs, loaded only then.
  */
 import { keychainCallStuck } from '../store/keychain.js';
+import type { OptionTable } from './fast-args.js';
 import { exitCodes, reportError } from './output.js';
 import { parseTokenArgs, runToken } from './token.js';
+
+interface Command {
+  readonly options: OptionTable;
+  readonly handler: (argv: never) => Promise<void>;
+}
+
+const plainCommands: Readonly<Record<string, () => Promise<Command>>> = {
+  login: async () => (await import('./login.js')).loginCommand,
+  status: async () => (await import('./status.js')).statusCommand,
+  logout: async () => (await import('./logout.js')).logoutCommand,
+};
+
+/** Runs a command's handler on flags parsed without yargs; `undefined` when yargs must parse them. */
+async function runPlain(args: readonly string[]): Promise<number | undefined> {
+  const load = Object.hasOwn(plainCommands, args[0] ?? '') ? plainCommands[args[0]!] : undefined;
+  if (!load) return undefined;
+  const { parseFlags, globalOptions } = await import('./fast-args.js');
+  const command = await load();
+  const argv = parseFlags(args.slice(1), { ...command.options, ...globalOptions });
+  if (!argv) return undefined;
+  try {
+    await (command.handler as (argv: Record<string, unknown>) => Promise<void>)(argv);
+  } catch (e) {
+    return reportError(e, argv.json === true);
+  }
+  return typeof process.exitCode === 'number' ? process.exitCode : exitCodes.ok;
+}
 
 /** Runs the CLI with `args` (process.argv without node and the script); returns the exit status. */
 export async function main(args: readonly string[]): Promise<number> {
@@ -16,6 +45,8 @@ export async function main(args: readonly string[]): Promise<number> {
       return runToken(fast, interruptSignal());
     }
   }
+  const plain = await runPlain(args);
+  if (plain !== undefined) return plain;
   const { runYargs } = await import('./yargs.js');
   return runYargs(args);
 }

@@ -1,5 +1,6 @@
 /** `loopauth status`: what is signed in, and whether it still works. Never a token. */
 import type { Argv } from 'yargs';
+import type { OptionTable } from './fast-args.js';
 import { getStatus } from '../status.js';
 import { listProfiles } from '../status.js';
 import { LoopauthError } from '../errors.js';
@@ -35,11 +36,17 @@ async function handler(argv: { profile: string; json?: boolean }): Promise<void>
   if (status.state === 'login_required') process.exitCode = exitCodes.noSession;
 }
 
+/** status's flags (yargs' option table; also read by the fast parser). */
+export const statusOptions = {
+  profile: { type: 'string', default: 'default', describe: 'Profile name' },
+  json: { type: 'boolean', describe: 'Print JSON' },
+} satisfies OptionTable;
+
 /** The yargs command. */
 export const statusCommand = {
   command: 'status',
   describe: 'Show the signed-in session of a profile (never a token)',
-  builder: (y: Argv) =>
-    y.option('profile', { type: 'string', default: 'default', describe: 'Profile name' }).option('json', { type: 'boolean', describe: 'Print JSON' }),
+  options: statusOptions,
+  builder: (y: Argv) => y.options(statusOptions),
   handler,
 };

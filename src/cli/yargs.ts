@@ -1,5 +1,6 @@
 /** yargs wiring: the commands, global flags, and usage errors as exit 2. */
 import yargs from 'yargs';
+import { globalOptions } from './fast-args.js';
 import { loginCommand } from './login.js';
 import { logoutCommand } from './logout.js';
 import { exitCodes, reportError, usageError } from './output.js';
@@ -19,7 +20,7 @@ export async function runYargs(args: readonly string[]): Promise<number> {
     .command(tokenCommand)
     .command(statusCommand)
     .command(logoutCommand)
-    .option('verbose', { type: 'boolean', describe: 'Explain each step on stderr (secrets redacted); also LOOPAUTH_DEBUG=1' })
+    .options(globalOptions)
     .demandCommand(1, 'name a command: login, token, status or logout')
     .strict()
     .recommendCommands()

@@ -1,0 +1,66 @@
+// A stand-in for the browser, for benchmarks that sign in hundreds of times:
+// it follows the authorization server's redirects over plain HTTP with a
+// cookie jar and fills in the demo server's sign-in form (scripts/auth-pages.mjs),
+// which is all a browser does on that path. Tests use real Chromium instead.
+
+import http from 'node:http';
+
+const MAX_HOPS = 20;
+
+/** GET on a connection of its own, closed after: a pooled socket to the (closed) listener would stay in this process and be counted as loopauth's. */
+function deliverOnce(url) {
+  return new Promise((resolve, reject) => {
+    http.get(url, { agent: false }, (res) => {
+      res.resume();
+      res.on('end', () => resolve(res.statusCode));
+    }).on('error', reject);
+  });
+}
+
+/**
+ * Walks from the authorization URL to the redirect back to the app.
+ * With `deliver: false` it stops there and returns the callback URL unvisited
+ * (to time what happens after it); else it visits it and returns its status.
+ * @param {string} authorizationUrl
+ * @param {{ username?: string, password?: string, deliver?: boolean }} [options]
+ * @returns {Promise<{ callbackUrl: string, status?: number }>}
+ */
+export async function signInOverHttp(authorizationUrl, { username = 'demo', password = 'demo', deliver = true } = {}) {
+  const origin = new URL(authorizationUrl).origin;
+  const jar = new Map();
+  let url = authorizationUrl;
+  let body;
+  for (let hop = 0; hop < MAX_HOPS; hop++) {
+    if (!url.startsWith(origin)) {
+      // Back at the app: the redirect URI with code and state.
+      if (!deliver) return { callbackUrl: url };
+      return { callbackUrl: url, status: await deliverOnce(url) };
+    }
+    const res = await fetch(url, {
+      method: body ? 'POST' : 'GET',
+      redirect: 'manual',
+      headers: { cookie: [...jar].map(([k, v]) => `${k}=${v}`).join('; '), ...(body ? { 'content-type': 'application/x-www-form-urlencoded' } : {}) },
+      ...(body ? { body } : {}),
+    });
+    for (const c of res.headers.getSetCookie()) {
+      const [pair] = c.split(';');
+      const eq = pair.indexOf('=');
+      jar.set(pair.slice(0, eq).trim(), pair.slice(eq + 1).trim());
+    }
+    const text = await res.text();
+    body = undefined;
+    const location = res.headers.get('location');
+    if (location) {
+      url = new URL(location, url).href;
+      continue;
+    }
+    const form = /<form method="post" action="([^"]+\/login)"/.exec(text);
+    if (res.status === 200 && form) {
+      url = new URL(form[1].replaceAll('&amp;', '&'), url).href;
+      body = new URLSearchParams({ username, password }).toString();
+      continue;
+    }
+    throw new Error(`sign-in stand-in stuck at ${new URL(url).pathname} (HTTP ${res.status})`);
+  }
+  throw new Error('sign-in stand-in: too many redirects');
+}
