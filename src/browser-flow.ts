@@ -11,6 +11,7 @@ import { exchangeCode } from './exchange.js';
 import type { FlowContext } from './flow-context.js';
 import type { Callback } from './listener.js';
 import { LoopbackListener } from './listener.js';
+import { preloadLock } from './lock.js';
 import type { LoginOptions, Session } from './options.js';
 import { errorPage, successPage } from './pages.js';
 import { readPastedCallback } from './paste.js';
@@ -54,6 +55,7 @@ export async function signInWithBrowser(ctx: BrowserFlowContext, save: (tokens: 
     options.onAuthorizationUrl?.(request.url);
     const opener = options.openBrowser === false ? undefined : (options.openBrowser ?? systemBrowser());
     if (opener) await openAuthorizationUrl(request.url, opener, warn);
+    preloadLock();
     const pasted = paste?.url.then((url): Callback => ({ url, respond: () => Promise.resolve() }));
     callback = await Promise.race([
       listener.waitForCallback(),

@@ -2,6 +2,7 @@
  * The device authorization grant (RFC 8628), for a machine with no desktop:
  * the person opens the verification URL anywhere and types the user code.
  */
+import { preloadLock } from './lock.js';
 import * as oauth from 'oauth4webapi';
 import { LoopauthError, toLoopauthError } from './errors.js';
 import type { ExchangedTokens } from './exchange.js';
@@ -56,6 +57,7 @@ export async function signInWithDevice(ctx: DeviceFlowContext, save: (tokens: Ex
     userCode: device.user_code,
     expiresIn: device.expires_in,
   });
+  preloadLock();
   let interval = Math.max(device.interval ?? 5, 1);
   for (;;) {
     await sleep(interval * 1000, ctx.signal, ctx.timeout);

@@ -47,10 +47,19 @@ export async function login(options: LoginOptions): Promise<Session> {
   const http = { signal, ...(common.fetch ? { fetch: common.fetch } : {}), ...(common.debug ? { debug: common.debug } : {}) };
   try {
     const store = resolveStore(options.store ?? (plan.previousStore as 'keychain' | 'file' | undefined), common.appName, common.root);
-    await store.check?.();
+    // The store check (a keychain round trip) runs alongside discovery; its
+    // failure still comes first, and always before the browser is opened.
+    const storeReady = store.check ? store.check().then(() => undefined, (e: unknown) => ({ e })) : undefined;
+    let target: Target;
+    let as: AuthorizationServer;
+    try {
+      target = plan.resourceUrl ? await resourceTarget(plan, http) : { issuer: plan.issuer!, scopes: plan.scopes, resource: plan.resource };
+      as = await discover(target.issuer, http);
+    } finally {
+      const failed = await storeReady;
+      if (failed) throw failed.e; // eslint-disable-line no-unsafe-finally -- the store's failure outranks discovery's
+    }
     common.debug?.(`store: ${store.kind}`);
-    const target: Target = plan.resourceUrl ? await resourceTarget(plan, http) : { issuer: plan.issuer!, scopes: plan.scopes, resource: plan.resource };
-    const as = await discover(target.issuer, http);
     const clientId =
       plan.clientId ??
       registeredClientId(common.root, common.profile, as.issuer) ??

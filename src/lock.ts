@@ -26,6 +26,15 @@ export interface LockOptions {
   readonly signal?: AbortSignal;
 }
 
+/**
+ * Starts loading the lock library now, while a person signs in in the
+ * browser, so that saving the session after the callback does not wait for
+ * it (proper-lockfile with graceful-fs is the largest module on that path).
+ */
+export function preloadLock(): void {
+  void import('proper-lockfile').catch(() => undefined);
+}
+
 /** Runs `fn` while holding the profile's lock. */
 export async function withProfileLock<T>(options: LockOptions, fn: () => Promise<T>): Promise<T> {
   const { default: lockfile } = await import('proper-lockfile');

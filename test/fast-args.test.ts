@@ -27,7 +27,7 @@ function viaYargs(args: string[], table: OptionTable): Record<string, unknown> |
   return Object.fromEntries(Object.entries(argv).filter(([k, v]) => k !== '$0' && k !== '_' && !k.includes('-') && v !== undefined));
 }
 
-const tables = { login: loginOptions, status: statusOptions, logout: logoutOptions } as const;
+const tables: Readonly<Record<string, OptionTable>> = { login: loginOptions, status: statusOptions, logout: logoutOptions };
 
 describe('the fast flag parser', () => {
   it.each([
@@ -40,9 +40,9 @@ describe('the fast flag parser', () => {
     ['status', ['--json']],
     ['status', []],
   ])('reads %s %j exactly as yargs does', (cmd, args) => {
-    const ours = parseFlags(args, { ...tables[cmd], ...globalOptions });
+    const ours = parseFlags(args, { ...tables[cmd]!, ...globalOptions });
     expect(ours).toBeDefined();
-    expect(ours).toEqual(viaYargs(args, tables[cmd]));
+    expect(ours).toEqual(viaYargs(args, tables[cmd]!));
   });
 
   it.each([
