@@ -1,0 +1,272 @@
+/**
+ * The Electron demo's main process (electron-demo/src/auth-controller.ts),
+ * with stand-ins for what only the Electron binary has: `ipcMain` (a handler
+ * table the test invokes as the renderer would), `shell` (its openExternal
+ * hands the URL to headless Chromium, playing the system browser),
+ * `safeStorage` and the window's webContents (which records what is sent).
+ * Everything else is real: loopauth, oidc-provider over HTTPS, the loopback
+ * listener, the encrypted files under userData. The server shows its
+ * consent page (autoConsent off), so the browser can also refuse.
+ */
+import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import type { Browser } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createAuthController } from '../../electron-demo/src/auth-controller.js';
+import type { AuthControllerOptions } from '../../electron-demo/src/auth-controller.js';
+import { channels } from '../../electron-demo/src/bridge.js';
+import type { Progress, Reply, UserInfo } from '../../electron-demo/src/bridge.js';
+import type { InvokeEventLike } from '../../electron-demo/src/frame-guard.js';
+import { startAuthServer } from '../helpers/auth-server.mjs';
+import type { AuthServer } from '../helpers/auth-server.mjs';
+import { launchChromium, signInWithBrowser } from '../helpers/browser.mjs';
+import type { SignInResult } from '../helpers/browser.mjs';
+import { trustCaInProcess } from '../helpers/tls.mjs';
+import { standInSafeStorage } from '../support/safe-storage.js';
+
+const pageUrl = pathToFileURL(path.resolve(import.meta.dirname, '../../electron-demo/page/index.html')).href;
+const tmp = mkdtempSync(path.join(os.tmpdir(), 'loopauth-electron-demo-'));
+let server: AuthServer;
+let browser: Browser;
+let untrust: () => void;
+
+beforeAll(async () => {
+  [server, browser] = await Promise.all([startAuthServer({ https: true, autoConsent: false }), launchChromium()]);
+  untrust = await trustCaInProcess(server.ca!);
+});
+afterAll(async () => {
+  untrust?.();
+  await Promise.all([server?.close(), browser?.close()]);
+  rmSync(tmp, { recursive: true, force: true });
+});
+
+type BrowserPart = 'allow' | 'deny' | 'ignore';
+
+/** The demo app with stand-ins for Electron; `crossed` holds every value that went to the renderer. */
+function startApp(options: { browser?: BrowserPart; backend?: string; timeout?: number } = {}) {
+  const dir = mkdtempSync(path.join(tmp, 'app-'));
+  const handlers = new Map<string, (event: InvokeEventLike) => unknown>();
+  const crossed: unknown[] = [];
+  const progress: Progress[] = [];
+  const opened: string[] = [];
+  const signIns: Promise<SignInResult>[] = [];
+  let onOpen: (url: string) => void = () => {};
+  let part: BrowserPart = options.browser ?? 'allow';
+  const webContents = {
+    send(channel: string, ...args: unknown[]) {
+      expect(channel).toBe(channels.progress);
+      crossed.push(...args);
+      progress.push(args[0] as Progress);
+    },
+    isDestroyed: () => false,
+  };
+  const ipcMain: AuthControllerOptions['ipcMain'] = {
+    handle(channel, listener) {
+      if (handlers.has(channel)) throw new Error(`a second handler for ${channel}`); // as Electron does
+      handlers.set(channel, listener);
+    },
+    removeHandler: (channel) => void handlers.delete(channel),
+  };
+  const shell = {
+    openExternal(url: string) {
+      opened.push(url);
+      if (part !== 'ignore') signIns.push(signInWithBrowser(browser, url, { action: part }));
+      onOpen(url);
+      return Promise.resolve();
+    },
+  };
+  const userDataPath = path.join(dir, 'userData');
+  const controller = createAuthController({
+    ipcMain,
+    shell,
+    safeStorage: standInSafeStorage(options.backend),
+    userDataPath,
+    webContents,
+    pageUrl,
+    issuer: server.issuer,
+    clientId: 'demo-cli',
+    env: { XDG_CONFIG_HOME: path.join(dir, 'config') },
+    ...(options.timeout ? { timeout: options.timeout } : {}),
+  });
+  const topFrame: InvokeEventLike = { sender: webContents, senderFrame: { url: pageUrl, parent: null } };
+  /** What the preload's ipcRenderer.invoke would get back. */
+  async function invoke<T = undefined>(channel: string, event: InvokeEventLike = topFrame): Promise<Reply<T>> {
+    const handler = handlers.get(channel);
+    if (!handler) throw new Error(`no handler for ${channel}`);
+    const reply = (await handler(event)) as Reply<T>;
+    crossed.push(reply);
+    return reply;
+  }
+  const nextOpen = () => new Promise<string>((resolve) => { onOpen = resolve; });
+  /** The access, refresh and ID tokens the store holds now. */
+  async function storedTokens(): Promise<string[]> {
+    const raw = await controller.store.get('default');
+    const secrets = JSON.parse(raw ?? '{}') as Record<string, unknown>;
+    return ['access_token', 'refresh_token', 'id_token'].map((k) => secrets[k]).filter((v): v is string => typeof v === 'string');
+  }
+  const secretFiles = () => (existsSync(path.join(userDataPath, 'loopauth-secrets')) ? readdirSync(path.join(userDataPath, 'loopauth-secrets')) : []);
+  const setBrowser = (next: BrowserPart) => { part = next; };
+  return { controller, setBrowser, handlers, invoke, crossed, progress, opened, signIns, nextOpen, storedTokens, secretFiles, webContents, dir };
+}
+
+/** Fails if any token appears anywhere in what crossed to the renderer. */
+function expectNoToken(crossed: unknown[], tokens: string[]) {
+  expect(tokens.length).toBeGreaterThanOrEqual(3);
+  const text = JSON.stringify(crossed);
+  for (const token of tokens) {
+    expect(token.length).toBeGreaterThan(20);
+    expect(text).not.toContain(token);
+    // The JWT's signature alone would still be the token's secret part.
+    expect(text).not.toContain(token.split('.').at(-1));
+  }
+}
+
+function portIsFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const probe = net.createServer().once('error', () => resolve(false));
+    probe.listen(port, '127.0.0.1', () => probe.close(() => resolve(true)));
+  });
+}
+
+const portOf = (authorizationUrl: string) => Number(new URL(new URL(authorizationUrl).searchParams.get('redirect_uri')!).port);
+
+describe('Electron demo main process (stand-ins for ipcMain, shell and safeStorage)', () => {
+  it('refuses IPC from another frame, another window, or the window showing another page', async () => {
+    const app = startApp();
+    const foreign: InvokeEventLike[] = [
+      { sender: app.webContents, senderFrame: { url: pageUrl, parent: { url: pageUrl } } },
+      { sender: { other: 'window' }, senderFrame: { url: pageUrl, parent: null } },
+      { sender: app.webContents, senderFrame: { url: 'https://evil.example/index.html', parent: null } },
+      { sender: app.webContents, senderFrame: null },
+    ];
+    for (const event of foreign) {
+      for (const channel of [channels.login, channels.logout, channels.status, channels.callApi]) {
+        await expect(app.invoke(channel, event)).rejects.toMatchObject({ code: 'foreign_sender' });
+      }
+    }
+    expect(app.opened).toEqual([]);
+    await app.controller.dispose();
+  });
+
+  it('signs in through the system browser and shows the user and the token expiry; the session is encrypted under userData', async () => {
+    const app = startApp();
+    const before = await app.invoke(channels.status);
+    expect(before).toMatchObject({ ok: true, state: { signedIn: false, pending: false, persistent: true } });
+    expect(before.state.warning).toBeUndefined();
+
+    const reply = await app.invoke(channels.login);
+    expect(reply).toMatchObject({ ok: true, state: { signedIn: true, user: server.user.name, pending: false } });
+    expect(Date.parse(reply.state.expiresAt!)).toBeGreaterThan(Date.now());
+    expect(app.opened).toHaveLength(1);
+    expect(app.opened[0]!.startsWith(`${server.issuer}/auth?`)).toBe(true);
+    expect((await Promise.all(app.signIns))[0]!.status).toBe(200);
+    expect(app.progress.map((p) => p.step)).toEqual(['starting', 'browser-opened', 'signed-in']);
+    expect(app.secretFiles()).toEqual(['default.enc']);
+    // Its profiles live under the app's own name, apart from the CLI's.
+    expect(existsSync(path.join(app.dir, 'config', 'loopauth-electron-demo'))).toBe(true);
+    expect(existsSync(path.join(app.dir, 'config', 'loopauth'))).toBe(false);
+    expect(await app.invoke(channels.status)).toMatchObject({ ok: true, state: { signedIn: true, user: server.user.name } });
+    await app.controller.dispose();
+  });
+
+  it('calls the API (userinfo) in the main process, and no token ever crosses the bridge', async () => {
+    const app = startApp();
+    await app.invoke(channels.login);
+    const api = await app.invoke<UserInfo>(channels.callApi);
+    expect(api).toMatchObject({ ok: true, value: { sub: server.user.sub, name: server.user.name, email: server.user.email } });
+    const tokens = await app.storedTokens();
+    await app.invoke(channels.status);
+    const out = await app.invoke(channels.logout);
+    expect(out).toMatchObject({ ok: true, state: { signedIn: false } });
+    expect(app.secretFiles()).toEqual([]);
+    expect(await app.invoke(channels.callApi)).toMatchObject({ ok: false, error: { code: 'login_required' } });
+    expectNoToken(app.crossed, tokens);
+    await app.controller.dispose();
+  });
+
+  it('joins a second click during a pending sign-in: the same request is re-opened, no second listener', async () => {
+    const app = startApp({ browser: 'ignore' });
+    const opened = app.nextOpen();
+    const first = app.invoke(channels.login);
+    const url = await opened;
+    const reopened = app.nextOpen();
+    const second = app.invoke(channels.login);
+    expect(await reopened).toBe(url); // same state, same loopback port: one listener
+    expect((await app.invoke(channels.status)).state.pending).toBe(true);
+    await signInWithBrowser(browser, url);
+    const [a, b] = await Promise.all([first, second]);
+    expect(a).toMatchObject({ ok: true, state: { signedIn: true, user: server.user.name } });
+    expect(b).toEqual(a);
+    expect(app.opened).toEqual([url, url]);
+    expect(app.progress.map((p) => p.step).sort()).toEqual(['already-pending', 'browser-opened', 'signed-in', 'starting']);
+    expect(await portIsFree(portOf(url))).toBe(true);
+    await app.controller.dispose();
+  });
+
+  it('quitting during a sign-in aborts it, frees the port and saves nothing', async () => {
+    const app = startApp({ browser: 'ignore' });
+    const opened = app.nextOpen();
+    const pending = app.invoke(channels.login);
+    const port = portOf(await opened);
+    expect(await portIsFree(port)).toBe(false);
+    await app.controller.dispose();
+    expect(await portIsFree(port)).toBe(true);
+    expect(await pending).toMatchObject({ ok: false, error: { code: 'cancelled' } });
+    expect(app.handlers.size).toBe(0);
+    expect(app.secretFiles()).toEqual([]);
+    expect(await app.controller.store.get('default')).toBeUndefined();
+  });
+
+  it('shows a sign-in refused in the browser as access_denied', async () => {
+    const app = startApp({ browser: 'deny' });
+    const reply = await app.invoke(channels.login);
+    expect(reply).toMatchObject({ ok: false, state: { signedIn: false, pending: false }, error: { code: 'access_denied' } });
+    expect(app.progress.at(-1)).toMatchObject({ step: 'failed', error: { code: 'access_denied' } });
+    expect(app.secretFiles()).toEqual([]);
+    await app.controller.dispose();
+  });
+
+  it('shows a sign-in nobody finishes as timeout, with the port free again', async () => {
+    const app = startApp({ browser: 'ignore', timeout: 2 });
+    const opened = app.nextOpen();
+    const reply = app.invoke(channels.login);
+    const port = portOf(await opened);
+    expect(await reply).toMatchObject({ ok: false, error: { code: 'timeout' } });
+    expect(app.progress.at(-1)).toMatchObject({ step: 'failed', error: { code: 'timeout' } });
+    expect(await portIsFree(port)).toBe(true);
+    await app.controller.dispose();
+  });
+
+  it('shows "Cancel sign-in" (logout while pending) as cancelled and keeps the earlier session', async () => {
+    const app = startApp();
+    await app.invoke(channels.login);
+    const tokens = await app.storedTokens();
+    app.setBrowser('ignore'); // this time the person does not finish in the browser
+    const opened = app.nextOpen();
+    const again = app.invoke(channels.login);
+    const port = portOf(await opened);
+    const cancel = await app.invoke(channels.logout);
+    expect(await again).toMatchObject({ ok: false, error: { code: 'cancelled' } });
+    expect(app.progress.at(-1)).toMatchObject({ step: 'failed', error: { code: 'cancelled' } });
+    expect(cancel).toMatchObject({ ok: true, state: { signedIn: true, user: server.user.name, pending: false } });
+    expect(await portIsFree(port)).toBe(true);
+    expect(await app.storedTokens()).toEqual(tokens);
+    expectNoToken(app.crossed, tokens);
+    await app.controller.dispose();
+  });
+
+  it('with the basic_text backend keeps the session in memory only and says so in the window', async () => {
+    const app = startApp({ backend: 'basic_text' });
+    expect(app.controller.persistent).toBe(false);
+    const status = await app.invoke(channels.status);
+    expect(status.state).toMatchObject({ persistent: false, warning: expect.stringMatching(/memory/) as unknown });
+    const reply = await app.invoke(channels.login);
+    expect(reply).toMatchObject({ ok: true, state: { signedIn: true, persistent: false, warning: status.state.warning } });
+    expect(existsSync(path.join(app.dir, 'userData'))).toBe(false);
+    expectNoToken(app.crossed, await app.storedTokens());
+    await app.controller.dispose();
+  });
+});
