@@ -25,15 +25,11 @@ function showState(state: ViewState): void {
   const warning = byId('warning');
   warning.hidden = !state.warning;
   warning.textContent = state.warning ?? '';
-  byId('signed-in').hidden = !state.signedIn;
-  byId('signed-out').hidden = state.signedIn && !state.pending;
+  byId('pending').hidden = !state.pending;
+  byId('signed-out').hidden = state.signedIn || state.pending;
+  byId('signed-in').hidden = !state.signedIn || state.pending;
   byId('user').textContent = state.user ?? '';
   byId('expires').textContent = state.expiresAt ? new Date(state.expiresAt).toLocaleString() : 'unknown';
-  // While a sign-in is pending the Sign out button cancels it.
-  const logout = byId('logout') as HTMLButtonElement;
-  logout.textContent = state.pending ? 'Cancel sign-in' : 'Sign out';
-  if (state.pending) byId('signed-in').hidden = false;
-  (byId('login') as HTMLButtonElement).textContent = state.pending ? 'Open the browser again' : 'Sign in';
 }
 
 function showError(error: BridgeError | undefined): void {
@@ -58,18 +54,26 @@ window.loopauth.onProgress((progress) => {
   if (progress.step === 'starting') {
     showError(undefined);
     byId('api-result').hidden = true;
-    showState({ signedIn: false, pending: true, persistent: true, ...currentWarning() });
+    byId('pending').hidden = false;
+    byId('signed-out').hidden = true;
+    byId('signed-in').hidden = true;
   }
   if (progress.step === 'failed') showError(progress.error);
   if (progress.step === 'signed-in' || progress.step === 'signed-out') showState(progress.state);
 });
 
-function currentWarning(): { warning?: string } {
-  const text = byId('warning').textContent;
-  return text ? { warning: text } : {};
-}
-
-byId('login').addEventListener('click', () => void run(() => window.loopauth.login()));
+const signIn = (): void => void run(() => window.loopauth.login());
+byId('login').addEventListener('click', signIn);
+// A second login() joins the pending sign-in and re-opens its browser tab.
+byId('reopen').addEventListener('click', signIn);
+// logout() during a pending sign-in cancels it (an earlier session stays).
+// Its reply comes after the sign-in's own (code cancelled), which stays shown.
+byId('cancel').addEventListener('click', () => {
+  void window.loopauth.logout().then((reply) => {
+    showState(reply.state);
+    if (!reply.ok) showError(reply.error);
+  });
+});
 byId('logout').addEventListener('click', () => {
   byId('api-result').hidden = true;
   void run(() => window.loopauth.logout());

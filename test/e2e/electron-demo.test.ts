@@ -1,33 +1,27 @@
 /**
- * The Electron demo's main process (electron-demo/src/auth-controller.ts),
- * with stand-ins for what only the Electron binary has: `ipcMain` (a handler
- * table the test invokes as the renderer would), `shell` (its openExternal
- * hands the URL to headless Chromium, playing the system browser),
- * `safeStorage` and the window's webContents (which records what is sent).
- * Everything else is real: loopauth, oidc-provider over HTTPS, the loopback
- * listener, the encrypted files under userData. The server shows its
- * consent page (autoConsent off), so the browser can also refuse.
+ * The Electron demo's main process (electron-demo/src/auth-controller.ts)
+ * with stand-ins for ipcMain, shell and safeStorage (test/support/electron-demo-app.ts).
+ * Everything else is real: loopauth, oidc-provider over HTTPS, headless
+ * Chromium as the system browser, the loopback listener, the encrypted files
+ * under userData. The server shows its consent page (autoConsent off), so
+ * the browser can also refuse.
  */
-import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { pathToFileURL } from 'node:url';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createAuthController } from '../../electron-demo/src/auth-controller.js';
-import type { AuthControllerOptions } from '../../electron-demo/src/auth-controller.js';
 import { channels } from '../../electron-demo/src/bridge.js';
-import type { Progress, Reply, UserInfo } from '../../electron-demo/src/bridge.js';
+import type { UserInfo } from '../../electron-demo/src/bridge.js';
 import type { InvokeEventLike } from '../../electron-demo/src/frame-guard.js';
 import { startAuthServer } from '../helpers/auth-server.mjs';
 import type { AuthServer } from '../helpers/auth-server.mjs';
 import { launchChromium, signInWithBrowser } from '../helpers/browser.mjs';
-import type { SignInResult } from '../helpers/browser.mjs';
 import { trustCaInProcess } from '../helpers/tls.mjs';
-import { standInSafeStorage } from '../support/safe-storage.js';
+import { demoPageUrl as pageUrl, startDemoApp } from '../support/electron-demo-app.js';
+import type { BrowserPart, DemoAppOptions } from '../support/electron-demo-app.js';
 
-const pageUrl = pathToFileURL(path.resolve(import.meta.dirname, '../../electron-demo/page/index.html')).href;
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'loopauth-electron-demo-'));
 let server: AuthServer;
 let browser: Browser;
@@ -43,74 +37,10 @@ afterAll(async () => {
   rmSync(tmp, { recursive: true, force: true });
 });
 
-type BrowserPart = 'allow' | 'deny' | 'ignore';
-
-/** The demo app with stand-ins for Electron; `crossed` holds every value that went to the renderer. */
-function startApp(options: { browser?: BrowserPart; backend?: string; timeout?: number } = {}) {
-  const dir = mkdtempSync(path.join(tmp, 'app-'));
-  const handlers = new Map<string, (event: InvokeEventLike) => unknown>();
-  const crossed: unknown[] = [];
-  const progress: Progress[] = [];
-  const opened: string[] = [];
-  const signIns: Promise<SignInResult>[] = [];
-  let onOpen: (url: string) => void = () => {};
-  let part: BrowserPart = options.browser ?? 'allow';
-  const webContents = {
-    send(channel: string, ...args: unknown[]) {
-      expect(channel).toBe(channels.progress);
-      crossed.push(...args);
-      progress.push(args[0] as Progress);
-    },
-    isDestroyed: () => false,
-  };
-  const ipcMain: AuthControllerOptions['ipcMain'] = {
-    handle(channel, listener) {
-      if (handlers.has(channel)) throw new Error(`a second handler for ${channel}`); // as Electron does
-      handlers.set(channel, listener);
-    },
-    removeHandler: (channel) => void handlers.delete(channel),
-  };
-  const shell = {
-    openExternal(url: string) {
-      opened.push(url);
-      if (part !== 'ignore') signIns.push(signInWithBrowser(browser, url, { action: part }));
-      onOpen(url);
-      return Promise.resolve();
-    },
-  };
-  const userDataPath = path.join(dir, 'userData');
-  const controller = createAuthController({
-    ipcMain,
-    shell,
-    safeStorage: standInSafeStorage(options.backend),
-    userDataPath,
-    webContents,
-    pageUrl,
-    issuer: server.issuer,
-    clientId: 'demo-cli',
-    env: { XDG_CONFIG_HOME: path.join(dir, 'config') },
-    ...(options.timeout ? { timeout: options.timeout } : {}),
-  });
-  const topFrame: InvokeEventLike = { sender: webContents, senderFrame: { url: pageUrl, parent: null } };
-  /** What the preload's ipcRenderer.invoke would get back. */
-  async function invoke<T = undefined>(channel: string, event: InvokeEventLike = topFrame): Promise<Reply<T>> {
-    const handler = handlers.get(channel);
-    if (!handler) throw new Error(`no handler for ${channel}`);
-    const reply = (await handler(event)) as Reply<T>;
-    crossed.push(reply);
-    return reply;
-  }
-  const nextOpen = () => new Promise<string>((resolve) => { onOpen = resolve; });
-  /** The access, refresh and ID tokens the store holds now. */
-  async function storedTokens(): Promise<string[]> {
-    const raw = await controller.store.get('default');
-    const secrets = JSON.parse(raw ?? '{}') as Record<string, unknown>;
-    return ['access_token', 'refresh_token', 'id_token'].map((k) => secrets[k]).filter((v): v is string => typeof v === 'string');
-  }
-  const secretFiles = () => (existsSync(path.join(userDataPath, 'loopauth-secrets')) ? readdirSync(path.join(userDataPath, 'loopauth-secrets')) : []);
-  const setBrowser = (next: BrowserPart) => { part = next; };
-  return { controller, setBrowser, handlers, invoke, crossed, progress, opened, signIns, nextOpen, storedTokens, secretFiles, webContents, dir };
-}
+const startApp = (options: Omit<DemoAppOptions, 'server' | 'browser' | 'parentDir'> & { browser?: BrowserPart } = {}) => {
+  const { browser: part, ...rest } = options;
+  return startDemoApp({ server, browser, parentDir: tmp, ...rest, ...(part ? { part } : {}) });
+};
 
 /** Fails if any token appears anywhere in what crossed to the renderer. */
 function expectNoToken(crossed: unknown[], tokens: string[]) {
@@ -244,7 +174,7 @@ describe('Electron demo main process (stand-ins for ipcMain, shell and safeStora
     const app = startApp();
     await app.invoke(channels.login);
     const tokens = await app.storedTokens();
-    app.setBrowser('ignore'); // this time the person does not finish in the browser
+    app.setBrowserPart('ignore'); // this time the person does not finish in the browser
     const opened = app.nextOpen();
     const again = app.invoke(channels.login);
     const port = portOf(await opened);
