@@ -16,6 +16,7 @@ const progressText: Record<Progress['step'], string> = {
   starting: 'Starting sign-in…',
   'browser-opened': 'Continue in your browser. This window updates when you are done.',
   'already-pending': 'A sign-in is already under way: the browser tab was opened again.',
+  warning: '',
   'signed-in': 'Signed in.',
   failed: 'Sign-in did not complete.',
   'signed-out': 'Signed out.',
@@ -50,7 +51,7 @@ async function run(call: () => Promise<Reply>): Promise<Reply> {
 }
 
 window.loopauth.onProgress((progress) => {
-  byId('progress').textContent = progressText[progress.step];
+  byId('progress').textContent = progress.step === 'warning' ? progress.message : progressText[progress.step];
   if (progress.step === 'starting') {
     showError(undefined);
     byId('api-result').hidden = true;

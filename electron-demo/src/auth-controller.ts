@@ -101,7 +101,9 @@ export function createAuthController(options: AuthControllerOptions): AuthContro
 
   async function userInfo(subject: string | undefined): Promise<UserInfo> {
     const { accessToken } = await getAccessToken({ ...profile, signal: quitting.signal });
-    return fetchUserInfo({ issuer, clientId, accessToken, ...(subject ? { subject } : {}), signal: quitting.signal });
+    // A stuck API must not leave the window waiting forever.
+    const signal = AbortSignal.any([quitting.signal, AbortSignal.timeout(15_000)]);
+    return fetchUserInfo({ issuer, clientId, accessToken, ...(subject ? { subject } : {}), signal });
   }
 
   async function reply<T>(work: () => Promise<T | undefined>): Promise<Reply<T>> {
@@ -140,10 +142,15 @@ export function createAuthController(options: AuthControllerOptions): AuthContro
             current.url = url;
           },
           openBrowser: async (url) => {
-            await shell.openExternal(url);
-            send({ step: 'browser-opened' });
+            try {
+              await shell.openExternal(url);
+              send({ step: 'browser-opened' });
+            } catch {
+              // loopauth's own warning points at a printed URL, which this window does not show.
+              send({ step: 'warning', message: 'Your browser could not be opened. Try "Open the browser again", or cancel.' });
+            }
           },
-          onWarning: () => undefined, // the window shows progress; nothing here carries a secret anyway
+          onWarning: (message) => send({ step: 'warning', message }), // loopauth's messages hold no secret
         });
         userName = undefined;
         pending = undefined;

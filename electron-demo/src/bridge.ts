@@ -47,6 +47,8 @@ export type Progress =
   | { readonly step: 'starting' }
   | { readonly step: 'browser-opened' }
   | { readonly step: 'already-pending' }
+  /** Something the person should know that does not stop the sign-in. */
+  | { readonly step: 'warning'; readonly message: string }
   | { readonly step: 'signed-in'; readonly state: ViewState }
   | { readonly step: 'failed'; readonly error: BridgeError }
   | { readonly step: 'signed-out'; readonly state: ViewState };

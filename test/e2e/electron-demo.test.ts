@@ -188,6 +188,20 @@ describe('Electron demo main process (stand-ins for ipcMain, shell and safeStora
     await app.controller.dispose();
   });
 
+  it('says so in the window when the browser cannot be opened, and keeps waiting for the sign-in', async () => {
+    const app = startApp({ browser: 'unavailable' });
+    const opened = app.nextOpen();
+    const pending = app.invoke(channels.login);
+    const url = await opened;
+    await expect.poll(() => app.progress.map((p) => p.step)).toContain('warning');
+    expect((await app.invoke(channels.status)).state.pending).toBe(true);
+    app.setBrowserPart('allow');
+    await app.invoke(channels.login); // "Open the browser again" joins, and this time it opens
+    expect(await pending).toMatchObject({ ok: true, state: { signedIn: true } });
+    expect(app.opened).toEqual([url, url]);
+    await app.controller.dispose();
+  });
+
   it('with the basic_text backend keeps the session in memory only and says so in the window', async () => {
     const app = startApp({ backend: 'basic_text' });
     expect(app.controller.persistent).toBe(false);

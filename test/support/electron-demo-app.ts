@@ -24,7 +24,7 @@ import { standInSafeStorage } from './safe-storage.js';
 export const demoPageUrl = pathToFileURL(path.resolve(import.meta.dirname, '../../electron-demo/page/index.html')).href;
 
 /** What the "system browser" does with the URL it is opened on. */
-export type BrowserPart = 'allow' | 'deny' | 'ignore';
+export type BrowserPart = 'allow' | 'deny' | 'ignore' | 'unavailable';
 
 export interface DemoAppOptions {
   readonly server: AuthServer;
@@ -70,8 +70,9 @@ export function startDemoApp(options: DemoAppOptions) {
   const shell = {
     openExternal(url: string) {
       opened.push(url);
-      if (part !== 'ignore') signIns.push(signInWithBrowser(options.browser, url, { action: part }));
       onOpen(url);
+      if (part === 'unavailable') return Promise.reject(new Error('no browser (stand-in)'));
+      if (part !== 'ignore') signIns.push(signInWithBrowser(options.browser, url, { action: part }));
       return Promise.resolve();
     },
   };
