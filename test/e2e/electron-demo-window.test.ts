@@ -1,9 +1,10 @@
 /**
  * The Electron demo's window: its real page (page/index.html with its CSP,
- * page/renderer.ts compiled) in headless Chromium, talking to the real main
- * process module through a stand-in for contextBridge (a Playwright binding
- * that passes the calling frame on, as Electron's senderFrame would), with
- * the stand-ins for ipcMain, shell and safeStorage of electron-demo-app.ts.
+ * page/renderer.ts compiled) and its real preload in headless Chromium,
+ * talking to the real main-process module. Stand-ins: contextBridge and
+ * ipcRenderer in the page (invoke is a Playwright binding that passes the
+ * calling frame on, as Electron's senderFrame would), and ipcMain, shell
+ * and safeStorage of electron-demo-app.ts.
  * This is what a person sees: the user, the expiry, errors as codes, warnings.
  */
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -19,6 +20,7 @@ import type { AuthServer } from '../helpers/auth-server.mjs';
 import { launchChromium } from '../helpers/browser.mjs';
 import { trustCaInProcess } from '../helpers/tls.mjs';
 import { startDemoApp } from '../support/electron-demo-app.js';
+import { preloadPageScript } from '../support/electron-preload.js';
 import type { DemoAppOptions } from '../support/electron-demo-app.js';
 
 const demo = path.resolve(import.meta.dirname, '../../electron-demo');
@@ -57,24 +59,27 @@ interface PageGlobals {
   __loopauthProgress(progress: unknown): void;
 }
 
-/** The stand-in for the preload: `window.loopauth` forwarding to the binding, and a progress hook. */
-function exposeBridge() {
-  const listeners = new Set<(p: unknown) => void>();
-  const w = globalThis as unknown as PageGlobals;
-  const ipc = (channel: string) => w.__loopauthIpc(channel);
-  w.__loopauthProgress = (p: unknown) => listeners.forEach((l) => l(p));
-  Object.defineProperty(globalThis, 'loopauth', {
-    value: Object.freeze({
-      login: () => ipc('loopauth:login'),
-      logout: () => ipc('loopauth:logout'),
-      status: () => ipc('loopauth:status'),
-      callApi: () => ipc('loopauth:call-api'),
-      onProgress(listener: (p: unknown) => void) {
-        listeners.add(listener);
-        return () => listeners.delete(listener);
+/**
+ * Stand-ins for contextBridge and ipcRenderer, in the page, for the real
+ * preload to use: invoke goes to the binding (the main process side), and
+ * progress arrives through `__loopauthProgress` with an event object that
+ * the preload must not pass on.
+ */
+function installElectronStandIn() {
+  const w = globalThis as unknown as PageGlobals & Record<string, unknown>;
+  const listeners = new Map<string, Set<(event: unknown, ...args: unknown[]) => void>>();
+  w.__loopauthProgress = (p: unknown) => listeners.get('loopauth:progress')?.forEach((l) => l({ sender: 'the webContents' }, p));
+  w.__electronStandIn = {
+    contextBridge: { exposeInMainWorld: (key: string, api: object) => Object.defineProperty(globalThis, key, { value: Object.freeze(api) }) },
+    ipcRenderer: {
+      invoke: (channel: string, ...args: unknown[]) => (args.length ? Promise.reject(new Error('arguments from the page')) : w.__loopauthIpc(channel)),
+      on: (channel: string, l: (event: unknown, ...args: unknown[]) => void) => {
+        if (!listeners.has(channel)) listeners.set(channel, new Set());
+        listeners.get(channel)!.add(l);
       },
-    }),
-  });
+      removeListener: (channel: string, l: (event: unknown, ...args: unknown[]) => void) => listeners.get(channel)?.delete(l),
+    },
+  };
 }
 
 /** Opens the demo window on a fresh app; `consoleLines` catches CSP reports. */
@@ -96,7 +101,8 @@ async function openWindow(options: Partial<DemoAppOptions> = {}) {
   });
   await page.exposeBinding('__loopauthIpc', (source, channel: string) =>
     app.invoke(channel, { sender: app.webContents, senderFrame: { url: source.frame.url(), parent: source.frame.parentFrame() } }));
-  await page.addInitScript(exposeBridge);
+  await page.addInitScript(installElectronStandIn);
+  await page.addInitScript({ content: preloadPageScript('__electronStandIn') });
   await page.goto(pageUrl);
   await page.locator('#login').waitFor();
   const close = async () => {
@@ -106,7 +112,7 @@ async function openWindow(options: Partial<DemoAppOptions> = {}) {
   return { app, page, consoleLines, close };
 }
 
-describe('Electron demo window (stand-ins for contextBridge, ipcMain, shell and safeStorage)', () => {
+describe('Electron demo window (stand-ins for contextBridge, ipcRenderer, ipcMain, shell and safeStorage)', () => {
   it('refuses inline script: the page\'s Content-Security-Policy is in force', async () => {
     const { page, consoleLines, close } = await openWindow();
     const ran = await page.evaluate(() => {
@@ -121,8 +127,8 @@ describe('Electron demo window (stand-ins for contextBridge, ipcMain, shell and 
     await close();
   });
 
-  it('shows the user and the expiry after signing in, the userinfo after "Call the API", and the sign-in button after signing out', async () => {
-    const { page, close } = await openWindow();
+  it('shows the user and the expiry after signing in, the userinfo after "Call the API" (no token in the page), and the sign-in button after signing out', async () => {
+    const { app, page, close } = await openWindow();
     await expect(page.locator('#signed-out').isVisible()).resolves.toBe(true);
     await page.click('#login');
     await page.locator('#user', { hasText: server.user.name }).waitFor();
@@ -131,6 +137,10 @@ describe('Electron demo window (stand-ins for contextBridge, ipcMain, shell and 
     await page.click('#call-api');
     await page.locator('#api-result', { hasText: server.user.sub }).waitFor();
     expect(JSON.parse((await page.locator('#api-result').textContent())!)).toMatchObject({ sub: server.user.sub, email: server.user.email });
+    const tokens = await app.storedTokens();
+    expect(tokens).toHaveLength(3);
+    const html = await page.content();
+    for (const token of tokens) expect(html).not.toContain(token);
     await page.click('#logout');
     await page.locator('#signed-out').waitFor({ state: 'visible' });
     expect(await page.locator('#signed-in').isVisible()).toBe(false);
