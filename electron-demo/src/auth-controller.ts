@@ -73,7 +73,9 @@ export function createAuthController(options: AuthControllerOptions): AuthContro
   const { store, persistent, warning } = createElectronStore({ safeStorage: options.safeStorage, userDataPath: options.userDataPath });
   const profile = { appName, store, ...(options.env ? { env: options.env } : {}) };
   const quitting = new AbortController();
-  let pending: { promise: Promise<Reply>; url?: string; abort: AbortController } | undefined;
+  let pending: { readonly promise: Promise<Reply>; readonly abort: AbortController } | undefined;
+  /** The pending sign-in's authorization URL, once loopauth has made it. */
+  let pendingUrl: string | undefined;
   let userName: string | undefined;
 
   const send = (progress: Progress): void => {
@@ -121,50 +123,50 @@ export function createAuthController(options: AuthControllerOptions): AuthContro
     if (pending) {
       // The person lost the browser tab: bring the same request back, never start a second listener.
       send({ step: 'already-pending' });
-      if (pending.url) void shell.openExternal(pending.url).catch(() => undefined);
+      if (pendingUrl) void shell.openExternal(pendingUrl).catch(() => undefined);
       return pending.promise;
     }
     const abort = new AbortController();
-    const signal = AbortSignal.any([abort.signal, quitting.signal]);
-    const current: { promise: Promise<Reply>; url?: string; abort: AbortController } = { promise: Promise.resolve(undefined as never), abort };
-    pending = current;
+    pendingUrl = undefined;
+    pending = { abort, promise: signIn(AbortSignal.any([abort.signal, quitting.signal])) };
+    return pending.promise;
+  }
+
+  async function signIn(signal: AbortSignal): Promise<Reply> {
     send({ step: 'starting' });
-    current.promise = (async () => {
-      try {
-        await login({
-          ...profile,
-          issuer,
-          clientId,
-          scopes: options.scopes ?? 'openid offline_access profile email',
-          signal,
-          ...(options.timeout !== undefined ? { timeout: options.timeout } : {}),
-          onAuthorizationUrl: (url) => {
-            current.url = url;
-          },
-          openBrowser: async (url) => {
-            try {
-              await shell.openExternal(url);
-              send({ step: 'browser-opened' });
-            } catch {
-              // loopauth's own warning points at a printed URL, which this window does not show.
-              send({ step: 'warning', message: 'Your browser could not be opened. Try "Open the browser again", or cancel.' });
-            }
-          },
-          onWarning: (message) => send({ step: 'warning', message }), // loopauth's messages hold no secret
-        });
-        userName = undefined;
-        pending = undefined;
-        const state = await view();
-        send({ step: 'signed-in', state });
-        return { ok: true as const, state };
-      } catch (e) {
-        pending = undefined;
-        const error = bridgeError(e);
-        send({ step: 'failed', error });
-        return { ok: false as const, state: await view().catch(() => signedOutView()), error };
-      }
-    })();
-    return current.promise;
+    try {
+      await login({
+        ...profile,
+        issuer,
+        clientId,
+        scopes: options.scopes ?? 'openid offline_access profile email',
+        signal,
+        ...(options.timeout !== undefined ? { timeout: options.timeout } : {}),
+        onAuthorizationUrl: (url) => {
+          pendingUrl = url;
+        },
+        openBrowser: async (url) => {
+          try {
+            await shell.openExternal(url);
+            send({ step: 'browser-opened' });
+          } catch {
+            // loopauth's own warning points at a printed URL, which this window does not show.
+            send({ step: 'warning', message: 'Your browser could not be opened. Try "Open the browser again", or cancel.' });
+          }
+        },
+        onWarning: (message) => send({ step: 'warning', message }), // loopauth's messages hold no secret
+      });
+      userName = undefined;
+      pending = undefined;
+      const state = await view();
+      send({ step: 'signed-in', state });
+      return { ok: true as const, state };
+    } catch (e) {
+      pending = undefined;
+      const error = bridgeError(e);
+      send({ step: 'failed', error });
+      return { ok: false as const, state: await view().catch(() => signedOutView()), error };
+    }
   }
 
   async function signOut(): Promise<Reply> {
@@ -211,6 +213,8 @@ const nothing = (): Promise<undefined> => Promise.resolve(undefined);
 /** An error as the window may see it: a LoopauthError's code and message (which never hold a secret), else a generic one. */
 function bridgeError(e: unknown): BridgeError {
   if (e instanceof LoopauthError) return { code: e.code, message: e.message };
+  if (e instanceof DOMException && e.name === 'TimeoutError') return { code: 'timeout', message: 'the server did not answer in time' };
+  if (e instanceof DOMException && e.name === 'AbortError') return { code: 'cancelled', message: 'the app is closing' };
   if (e instanceof Error && 'code' in e && typeof e.code === 'string' && e.code.startsWith('OAUTH_')) {
     return { code: 'api_failed', message: 'the server refused the request' };
   }
