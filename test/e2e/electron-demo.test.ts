@@ -15,6 +15,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { channels } from '../../electron-demo/src/bridge.js';
 import type { UserInfo } from '../../electron-demo/src/bridge.js';
 import type { InvokeEventLike } from '../../electron-demo/src/frame-guard.js';
+import { listProfiles } from '../../src/index.js';
 import { startAuthServer } from '../helpers/auth-server.mjs';
 import type { AuthServer } from '../helpers/auth-server.mjs';
 import { launchChromium, signInWithBrowser } from '../helpers/browser.mjs';
@@ -148,6 +149,7 @@ describe('Electron demo main process (stand-ins for ipcMain, shell and safeStora
     expect(app.handlers.size).toBe(0);
     expect(app.secretFiles()).toEqual([]);
     expect(await app.controller.store.get('default')).toBeUndefined();
+    expect(await listProfiles({ appName: 'loopauth-electron-demo', env: { XDG_CONFIG_HOME: path.join(app.dir, 'config') } })).toEqual([]);
   });
 
   it('shows a sign-in refused in the browser as access_denied', async () => {
