@@ -204,11 +204,14 @@ describe('Electron demo main process (stand-ins for ipcMain, shell and safeStora
     await app.controller.dispose();
   });
 
-  it('with the basic_text backend keeps the session in memory only and says so in the window', async () => {
-    const app = startApp({ backend: 'basic_text' });
+  it.each([
+    ['the basic_text backend (a hard-coded key)', { backend: 'basic_text' }],
+    ['no encryption available', { encryption: false }],
+  ])('with %s keeps the session in memory only and says so in the window', async (_why, safe) => {
+    const app = startApp(safe);
     expect(app.controller.persistent).toBe(false);
     const status = await app.invoke(channels.status);
-    expect(status.state).toMatchObject({ persistent: false, warning: expect.stringMatching(/memory/) as unknown });
+    expect(status.state).toMatchObject({ persistent: false, warning: expect.stringMatching(/memory|sign in again/) as unknown });
     const reply = await app.invoke(channels.login);
     expect(reply).toMatchObject({ ok: true, state: { signedIn: true, persistent: false, warning: status.state.warning } });
     expect(existsSync(path.join(app.dir, 'userData'))).toBe(false);

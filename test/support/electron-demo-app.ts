@@ -34,6 +34,8 @@ export interface DemoAppOptions {
   readonly part?: BrowserPart;
   /** safeStorage's backend (`basic_text`: a hard-coded key). */
   readonly backend?: string;
+  /** What `isEncryptionAvailable()` answers. @default true */
+  readonly encryption?: boolean;
   readonly timeout?: number;
   readonly pageUrl?: string;
   /** Receives each progress event, as the renderer would. */
@@ -80,7 +82,7 @@ export function startDemoApp(options: DemoAppOptions) {
   const controller = createAuthController({
     ipcMain,
     shell,
-    safeStorage: standInSafeStorage(options.backend),
+    safeStorage: standInSafeStorage(options.backend, options.encryption ?? true),
     userDataPath,
     webContents,
     pageUrl,
