@@ -9,23 +9,11 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createElectronStore, SafeStorageStore } from '../src/electron.js';
 import type { SafeStorageLike } from '../src/electron.js';
+import { standInSafeStorage } from './support/safe-storage.js';
 import { secretStoreContract } from './support/store-contract.js';
 
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'loopauth-electron-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
-
-/** Stand-in for Electron's safeStorage: a reversible transform with a marker, so plaintext on disk is detectable. */
-function standInSafeStorage(backend = 'gnome_libsecret', available = true): SafeStorageLike {
-  return {
-    isEncryptionAvailable: () => available,
-    getSelectedStorageBackend: () => backend,
-    encryptString: (text) => Buffer.concat([Buffer.from('v10'), Buffer.from(text, 'utf8').map((b) => b ^ 0x5a)]),
-    decryptString: (data) => {
-      if (data.subarray(0, 3).toString() !== 'v10') throw new Error('bad ciphertext');
-      return Buffer.from(data.subarray(3).map((b) => b ^ 0x5a)).toString('utf8');
-    },
-  };
-}
 
 secretStoreContract('SafeStorageStore (stand-in for Electron safeStorage)', () => new SafeStorageStore({ safeStorage: standInSafeStorage(), directory: path.join(tmp, 'contract') }));
 

@@ -1,0 +1,116 @@
+/**
+ * The Electron demo's main process (electron-demo/src/auth-controller.ts)
+ * with stand-ins for what only the Electron binary has: `ipcMain` (a handler
+ * table the test invokes as the preload would), `shell` (its openExternal
+ * hands the URL to headless Chromium, playing the system browser),
+ * `safeStorage`, and the window's webContents (which records what it is sent).
+ * Everything behind them is real.
+ */
+import { existsSync, mkdtempSync, readdirSync } from 'node:fs';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import type { Browser } from 'playwright-core';
+import { createAuthController } from '../../electron-demo/src/auth-controller.js';
+import type { AuthControllerOptions } from '../../electron-demo/src/auth-controller.js';
+import { channels } from '../../electron-demo/src/bridge.js';
+import type { Progress, Reply } from '../../electron-demo/src/bridge.js';
+import type { InvokeEventLike } from '../../electron-demo/src/frame-guard.js';
+import type { AuthServer } from '../helpers/auth-server.mjs';
+import { signInWithBrowser } from '../helpers/browser.mjs';
+import type { SignInResult } from '../helpers/browser.mjs';
+import { standInSafeStorage } from './safe-storage.js';
+
+/** The demo's own page, as main.ts loads it. */
+export const demoPageUrl = pathToFileURL(path.resolve(import.meta.dirname, '../../electron-demo/page/index.html')).href;
+
+/** What the "system browser" does with the URL it is opened on. */
+export type BrowserPart = 'allow' | 'deny' | 'ignore' | 'unavailable';
+
+export interface DemoAppOptions {
+  readonly server: AuthServer;
+  readonly browser: Browser;
+  /** A folder of its own for this app's userData and config. */
+  readonly parentDir: string;
+  readonly part?: BrowserPart;
+  /** safeStorage's backend (`basic_text`: a hard-coded key). */
+  readonly backend?: string;
+  /** What `isEncryptionAvailable()` answers. @default true */
+  readonly encryption?: boolean;
+  readonly timeout?: number;
+  readonly pageUrl?: string;
+  /** Receives each progress event, as the renderer would. */
+  readonly onProgress?: (progress: Progress) => void;
+}
+
+/** Starts the demo's main-process side; `crossed` collects every value that went to the renderer. */
+export function startDemoApp(options: DemoAppOptions) {
+  const dir = mkdtempSync(path.join(options.parentDir, 'app-'));
+  const pageUrl = options.pageUrl ?? demoPageUrl;
+  const handlers = new Map<string, (event: InvokeEventLike) => unknown>();
+  const crossed: unknown[] = [];
+  const progress: Progress[] = [];
+  const opened: string[] = [];
+  const signIns: Promise<SignInResult>[] = [];
+  let onOpen: (url: string) => void = () => {};
+  let part: BrowserPart = options.part ?? 'allow';
+  const webContents = {
+    send(channel: string, ...args: unknown[]) {
+      if (channel !== channels.progress) throw new Error(`unexpected channel ${channel}`);
+      crossed.push(...args);
+      progress.push(args[0] as Progress);
+      options.onProgress?.(args[0] as Progress);
+    },
+    isDestroyed: () => false,
+  };
+  const ipcMain: AuthControllerOptions['ipcMain'] = {
+    handle(channel, listener) {
+      if (handlers.has(channel)) throw new Error(`a second handler for ${channel}`); // as Electron does
+      handlers.set(channel, listener);
+    },
+    removeHandler: (channel) => void handlers.delete(channel),
+  };
+  const shell = {
+    openExternal(url: string) {
+      opened.push(url);
+      onOpen(url);
+      if (part === 'unavailable') return Promise.reject(new Error('no browser (stand-in)'));
+      if (part !== 'ignore') signIns.push(signInWithBrowser(options.browser, url, { action: part }));
+      return Promise.resolve();
+    },
+  };
+  const userDataPath = path.join(dir, 'userData');
+  const controller = createAuthController({
+    ipcMain,
+    shell,
+    safeStorage: standInSafeStorage(options.backend, options.encryption ?? true),
+    userDataPath,
+    webContents,
+    pageUrl,
+    issuer: options.server.issuer,
+    clientId: 'demo-cli',
+    env: { XDG_CONFIG_HOME: path.join(dir, 'config') },
+    ...(options.timeout ? { timeout: options.timeout } : {}),
+  });
+  const topFrame: InvokeEventLike = { sender: webContents, senderFrame: { url: pageUrl, parent: null } };
+
+  /** What the preload's ipcRenderer.invoke would get back. */
+  async function invoke<T = undefined>(channel: string, event: InvokeEventLike = topFrame): Promise<Reply<T>> {
+    const handler = handlers.get(channel);
+    if (!handler) throw new Error(`no handler for ${channel}`);
+    const reply = (await handler(event)) as Reply<T>;
+    crossed.push(reply);
+    return reply;
+  }
+  /** Resolves with the next URL handed to the "system browser". */
+  const nextOpen = () => new Promise<string>((resolve) => { onOpen = resolve; });
+  /** The access, refresh and ID tokens the store holds now. */
+  async function storedTokens(): Promise<string[]> {
+    const raw = await controller.store.get('default');
+    const secrets = JSON.parse(raw ?? '{}') as Record<string, unknown>;
+    return ['access_token', 'refresh_token', 'id_token'].map((k) => secrets[k]).filter((v): v is string => typeof v === 'string');
+  }
+  const secretsDir = path.join(userDataPath, 'loopauth-secrets');
+  const secretFiles = () => (existsSync(secretsDir) ? readdirSync(secretsDir) : []);
+  const setBrowserPart = (next: BrowserPart) => { part = next; };
+  return { controller, handlers, invoke, crossed, progress, opened, signIns, nextOpen, storedTokens, secretFiles, setBrowserPart, webContents, dir };
+}
