@@ -1,4 +1,4 @@
-import { execFile } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { chmodSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -103,6 +103,14 @@ describe('FileStore', () => {
       expect(await store.delete('k')).toBe(true);
       expect(readFileSync(target, 'utf8')).toBe('victim content');
     });
+  });
+
+  it('refuses a FIFO planted at a secret file with store_failed instead of waiting for a writer', async () => {
+    await store.set('other', 'v'); // makes the folder
+    execFileSync('mkfifo', [file('k')]);
+    const started = Date.now();
+    expect((await failure(() => store.get('k'))).code).toBe('store_failed');
+    expect(Date.now() - started).toBeLessThan(1000);
   });
 
   it('fails with store_failed when a folder sits where a secret file goes', async () => {

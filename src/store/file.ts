@@ -2,7 +2,7 @@
  * Secrets in plain files of mode 0600, one per key: what `--store file`
  * (`--insecure-storage`) chooses knowingly, never a silent fallback.
  */
-import { constants, promises as fs } from 'node:fs';
+import { closeSync, constants, fstatSync, openSync, promises as fs, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { LoopauthError } from '../errors.js';
 import type { SecretStore } from './types.js';
@@ -32,12 +32,19 @@ export class FileStore implements SecretStore {
     return path.join(this.#dir, `${key}.secret`);
   }
 
+  /**
+   * Synchronous calls inside on purpose: this is `loopauth token`'s hot path,
+   * and reading one small file costs microseconds, less than loading
+   * fs/promises' FileHandle.
+   */
+  // eslint-disable-next-line @typescript-eslint/require-await -- async for the SecretStore contract (misuse rejects, never throws)
   async get(key: string): Promise<string | undefined> {
     const file = this.#file(key);
-    let handle: fs.FileHandle;
+    let fd: number;
     try {
       // O_NOFOLLOW: a symlink planted in our place must not redirect the read.
-      handle = await fs.open(file, constants.O_RDONLY | constants.O_NOFOLLOW);
+      // O_NONBLOCK: a FIFO planted there must not hang us (it is refused below).
+      fd = openSync(file, constants.O_RDONLY | (constants.O_NOFOLLOW ?? 0) | (constants.O_NONBLOCK ?? 0));
     } catch (e) {
       const code = (e as NodeJS.ErrnoException).code;
       if (code === 'ENOENT') return undefined;
@@ -45,11 +52,14 @@ export class FileStore implements SecretStore {
       throw new LoopauthError('store_failed', `cannot read ${file} (${code ?? 'error'})`, { code: code ?? 'ERROR' });
     }
     try {
-      const stat = await handle.stat();
-      if (!stat.isFile()) throw new LoopauthError('store_failed', `${file} is not a regular file`);
-      return await handle.readFile('utf8');
+      if (!fstatSync(fd).isFile()) throw new LoopauthError('store_failed', `${file} is not a regular file`);
+      return readFileSync(fd, 'utf8');
+    } catch (e) {
+      if (e instanceof LoopauthError) throw e;
+      const code = (e as NodeJS.ErrnoException).code;
+      throw new LoopauthError('store_failed', `cannot read ${file} (${code ?? 'error'})`, { code: code ?? 'ERROR' });
     } finally {
-      await handle.close();
+      closeSync(fd);
     }
   }
 
