@@ -17,6 +17,8 @@ await build({
   packages: 'external',
   outfile: 'dist/loopauth.cjs',
   footer: { js: 'module.exports.run();' },
-  define: { __LOOPAUTH_VERSION__: JSON.stringify(version) },
+  // src/require.ts needs import.meta.url, which CommonJS lacks: this file's own URL serves.
+  define: { __LOOPAUTH_VERSION__: JSON.stringify(version), 'import.meta.url': '__loopauthFileUrl' },
+  banner: { js: '"use strict";\nconst __loopauthFileUrl = require("node:url").pathToFileURL(__filename).href;' },
   logLevel: 'warning',
 });

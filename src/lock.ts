@@ -12,6 +12,7 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { LoopauthError } from './errors.js';
+import { requireModule } from './require.js';
 
 /** A lock older than this (not refreshed by a live holder) is taken over. */
 const staleMs = 5_000;
@@ -32,12 +33,22 @@ export interface LockOptions {
  * it (proper-lockfile with graceful-fs is the largest module on that path).
  */
 export function preloadLock(): void {
-  void import('proper-lockfile').catch(() => undefined);
+  setImmediate(() => {
+    try {
+      loadLockfile();
+    } catch {
+      // withProfileLock reports it
+    }
+  });
 }
+
+// require, not import(): proper-lockfile is CommonJS, and import() would
+// start the ESM loader and lex its source first.
+const loadLockfile = (): typeof import('proper-lockfile') => requireModule('proper-lockfile') as typeof import('proper-lockfile');
 
 /** Runs `fn` while holding the profile's lock. */
 export async function withProfileLock<T>(options: LockOptions, fn: () => Promise<T>): Promise<T> {
-  const { default: lockfile } = await import('proper-lockfile');
+  const lockfile = loadLockfile();
   const dir = path.join(options.root, 'locks');
   await fs.mkdir(dir, { recursive: true, mode: 0o700 }).catch((e: NodeJS.ErrnoException) => {
     throw new LoopauthError('lock_failed', `cannot create the lock folder ${dir} (${e.code ?? 'error'})`, { code: e.code ?? 'ERROR' });

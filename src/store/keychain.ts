@@ -8,6 +8,7 @@
  * never falls back to a file.
  */
 import { LoopauthError } from '../errors.js';
+import { requireModule } from '../require.js';
 import type { SecretStore } from './types.js';
 
 interface Keytar {
@@ -40,7 +41,7 @@ const chunkPrefix = 'loopauth-chunked:v1:';
 
 const hint = 'use --insecure-storage (--store file) to keep secrets in a 0600 file instead';
 
-let keytarPromise: Promise<Keytar> | undefined;
+let keytarModule: Keytar | undefined;
 
 /** Keychain calls that timed out and still hold a libuv worker thread. */
 let stuckCalls = 0;
@@ -56,18 +57,20 @@ export function keychainCallStuck(): boolean {
 }
 
 function loadKeytar(): Promise<Keytar> {
-  keytarPromise ??= import('keytar').then(
-    (m) => ((m as { default?: Keytar }).default ?? (m as unknown as Keytar)),
-    (e: unknown) => {
-      keytarPromise = undefined;
-      throw new LoopauthError(
+  try {
+    // require, not import(): keytar is CommonJS, and import() would start the
+    // ESM loader and lex keytar's source on `loopauth token`'s hot path.
+    keytarModule ??= requireModule('keytar') as Keytar;
+    return Promise.resolve(keytarModule);
+  } catch (e) {
+    return Promise.reject(
+      new LoopauthError(
         'keychain_unavailable',
         `the OS keychain cannot be used: the optional module keytar is not installed or did not load; ${hint}`,
         { code: (e as { code?: string }).code ?? 'MODULE_NOT_FOUND' },
-      );
-    },
-  );
-  return keytarPromise;
+      ),
+    );
+  }
 }
 
 /** A {@link SecretStore} in the OS keychain; entries are (service = app name, account = key). */
