@@ -45,3 +45,22 @@ describe('openBrowser', () => {
     expect(Date.now() - started).toBeLessThan(15_000);
   });
 });
+
+describe('misuse of the API', () => {
+  it.each([
+    ['a port that is not a number', { port: 'abc' }],
+    ['a port out of range', { port: 70000 }],
+    ['an empty port list', { port: [] }],
+    ['a redirect host that is not loopback', { redirectHost: '0.0.0.0' }],
+    ['an openBrowser that is not a function', { openBrowser: 'yes' }],
+    ['an onAuthorizationUrl that is not a function', { onAuthorizationUrl: 'print' }],
+    ['a flow that does not exist', { flow: 'sideways' }],
+  ])('rejects %s with a TypeError before anything starts', async (_, bad) => {
+    const before = server.requests.length;
+    const started = Date.now();
+    const options = { issuer: server.issuer, clientId: 'demo-cli', store: new MemoryStore(), env: env(), openBrowser: false, timeout: 5, ...bad };
+    await expect(login(options as Parameters<typeof login>[0])).rejects.toThrow(TypeError);
+    expect(Date.now() - started).toBeLessThan(2000);
+    expect(server.requests.length).toBe(before);
+  });
+});
