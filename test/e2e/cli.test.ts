@@ -78,6 +78,15 @@ describe('bad input', () => {
     expect(server.requests.length).toBe(before);
   });
 
+  it('names an unknown command, and an unknown flag once, with exit 2', async () => {
+    const r = await runCli(['bogus'], { env: await env() });
+    expect(r.code).toBe(2);
+    expect(lastLine(r.stderr)).toMatch(/^loopauth: usage: .*"bogus"/);
+    const f = await runCli(['status', '--client-id', 'x'], { env: await env() });
+    expect(f.code).toBe(2);
+    expect(lastLine(f.stderr)).toBe('loopauth: usage: Unknown argument: client-id');
+  });
+
   it('refuses an unknown flag on status and logout with exit 2 and a JSON error', async () => {
     for (const cmd of ['status', 'logout']) {
       const r = await runCli([cmd, '--json', '--bogus'], { env: await env() });
