@@ -87,3 +87,27 @@ describe('logout', () => {
     expect((await runCli(['token'], { env })).code).toBe(3);
   });
 });
+
+describe('client authentication', () => {
+  it('sends the secret in the body (client_secret_post) when the server lists only that, for the exchange, refreshes and revocation, and PKCE all the same', async () => {
+    const own = await startAuthServer({ clientAuthMethods: ['none', 'client_secret_post'] });
+    try {
+      const env = { XDG_CONFIG_HOME: await tempConfigDir(), LOOPAUTH_CLIENT_SECRET: 'post-secret-value-456' };
+      const cli = startCli(['login', '--issuer', own.issuer, '--client-id', 'post-cli', '--no-browser', '--store', 'file'], { env });
+      const url = await cli.waitForAuthorizationUrl(`${own.issuer}/auth`);
+      expect(new URL(url).searchParams.get('code_challenge_method')).toBe('S256');
+      await signInWithBrowser(browser, url);
+      expect((await cli.waitForExit()).code).toBe(0);
+      expect((await runCli(['token', '--min-ttl', '999999'], { env })).code).toBe(0);
+      expect((await runCli(['logout'], { env })).code).toBe(0);
+      const authenticated = own.requests.filter((q) => q.method === 'POST' && ['/token', '/token/revocation'].includes(q.path));
+      expect(authenticated.map((q) => q.grantType ?? q.path)).toEqual(['authorization_code', 'refresh_token', '/token/revocation']);
+      for (const q of authenticated) {
+        expect(q.authorization ?? null).toBeNull();
+        expect(q.params.client_secret).toBeDefined();
+      }
+    } finally {
+      await own.close();
+    }
+  });
+});
