@@ -172,7 +172,10 @@ const flows: readonly string[] = ['auto', 'browser', 'device'];
  * as a failed sign-in).
  */
 export function checkLoginOptions(options: LoginOptions): void {
-  const { port, redirectHost, openBrowser, flow } = options as Record<string, unknown>;
+  const { port, redirectHost, openBrowser, flow, extraParams } = options as Record<string, unknown>;
+  if (extraParams !== undefined && (extraParams === null || typeof extraParams !== 'object' || Array.isArray(extraParams))) {
+    throw new TypeError('extraParams must be an object of KEY: VALUE strings');
+  }
   if (port !== undefined) {
     const list = typeof port === 'number' ? [port] : Array.isArray(port) ? (port as unknown[]) : undefined;
     if (!list?.length || list.some((p) => !Number.isInteger(p) || (p as number) < 0 || (p as number) > 65535)) {

@@ -55,6 +55,7 @@ describe('misuse of the API', () => {
     ['an openBrowser that is not a function', { openBrowser: 'yes' }],
     ['an onAuthorizationUrl that is not a function', { onAuthorizationUrl: 'print' }],
     ['a flow that does not exist', { flow: 'sideways' }],
+    ['extraParams given as a string', { extraParams: 'prompt=consent' }],
   ])('rejects %s with a TypeError before anything starts', async (_, bad) => {
     const before = server.requests.length;
     const started = Date.now();
