@@ -16,6 +16,7 @@ import type { LoginOptions, Session } from './options.js';
 import { errorPage, successPage } from './pages.js';
 import { readPastedCallback } from './paste.js';
 import { abortError, rejectOnAbort } from './signals.js';
+import { requireBrowsableUrl } from './urls.js';
 
 /** What the browser flow needs from login(). */
 export interface BrowserFlowContext extends FlowContext {
@@ -54,7 +55,12 @@ export async function signInWithBrowser(ctx: BrowserFlowContext, save: (tokens: 
     );
     options.onAuthorizationUrl?.(request.url);
     const opener = options.openBrowser === false ? undefined : (options.openBrowser ?? systemBrowser());
-    if (opener) await openAuthorizationUrl(request.url, opener, warn);
+    if (opener) {
+      requireBrowsableUrl(new URL(request.url));
+      // Not awaited: an app's opener may settle only once the browser closes,
+      // or once the person has signed in, which needs the listener answering.
+      void openAuthorizationUrl(request.url, opener, warn).catch(() => undefined);
+    }
     preloadLock();
     const pasted = paste?.url.then((url): Callback => ({ url, respond: () => Promise.resolve() }));
     callback = await Promise.race([

@@ -11,7 +11,7 @@ import { LoopauthError, toLoopauthError } from './errors.js';
 import { discover } from './discovery.js';
 import { chooseAuthMethod, clientAuth, endpointsOf, oauthClient } from './client.js';
 import type { LoginOptions, Session } from './options.js';
-import { checkTimeout, normalizeScopes, reservedParams, resolveProfileOptions } from './options.js';
+import { checkLoginOptions, checkTimeout, normalizeScopes, reservedParams, resolveProfileOptions } from './options.js';
 import { readProfile } from './profiles.js';
 import { resolveStore } from './store/index.js';
 import { saveNewSession } from './session.js';
@@ -40,6 +40,7 @@ const defaultScopes = ['openid', 'offline_access'];
  */
 export async function login(options: LoginOptions): Promise<Session> {
   const common = resolveProfileOptions(options);
+  checkLoginOptions(options);
   const timeout = checkTimeout(options.timeout);
   const deadline = withDeadline(common.signal, timeout);
   const signal = deadline.signal;

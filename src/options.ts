@@ -162,3 +162,30 @@ export function checkTimeout(timeout: unknown): number {
   if (typeof t !== 'number' || !Number.isFinite(t) || t <= 0 || t > 86_400) throw new TypeError('timeout must be a number of seconds between 0 and 86400');
   return t;
 }
+
+const redirectHosts: readonly string[] = ['127.0.0.1', '[::1]', 'localhost'];
+const flows: readonly string[] = ['auto', 'browser', 'device'];
+
+/**
+ * Checks the shape of {@link login}'s own options up front, so that misuse
+ * is a `TypeError` before anything starts (deep in the flow it would read
+ * as a failed sign-in).
+ */
+export function checkLoginOptions(options: LoginOptions): void {
+  const { port, redirectHost, openBrowser, flow, extraParams } = options as Record<string, unknown>;
+  if (extraParams !== undefined && (extraParams === null || typeof extraParams !== 'object' || Array.isArray(extraParams))) {
+    throw new TypeError('extraParams must be an object of KEY: VALUE strings');
+  }
+  if (port !== undefined) {
+    const list = typeof port === 'number' ? [port] : Array.isArray(port) ? (port as unknown[]) : undefined;
+    if (!list?.length || list.some((p) => !Number.isInteger(p) || (p as number) < 0 || (p as number) > 65535)) {
+      throw new TypeError('port must be an integer from 0 to 65535, or a non-empty list of them');
+    }
+  }
+  if (redirectHost !== undefined && !redirectHosts.includes(redirectHost as string)) throw new TypeError(`redirectHost must be one of ${redirectHosts.join(', ')}`);
+  if (openBrowser !== undefined && openBrowser !== false && typeof openBrowser !== 'function') throw new TypeError('openBrowser must be a function or false');
+  if (flow !== undefined && !flows.includes(flow as string)) throw new TypeError(`flow must be one of ${flows.join(', ')}`);
+  for (const name of ['onAuthorizationUrl', 'onUserCode', 'onWarning'] as const) {
+    if (options[name] !== undefined && typeof options[name] !== 'function') throw new TypeError(`${name} must be a function`);
+  }
+}

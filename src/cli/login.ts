@@ -50,10 +50,21 @@ function checkUrlFlag(flag: string, value: string | undefined): void {
   }
 }
 
+/** RFC 8707 §2: an absolute URI (not only http(s): `urn:`, `api://`), without a fragment. */
+function checkResourceFlag(value: string): void {
+  let ok = false;
+  try {
+    ok = new URL(value).hash === '' && !value.includes('#');
+  } catch {
+    ok = false;
+  }
+  if (!ok) throw usageError(`--resource must be an absolute URI without a fragment, not ${JSON.stringify(value.slice(0, 100))}`);
+}
+
 async function handler(argv: LoginArgs): Promise<void> {
   checkUrlFlag('--issuer', argv.issuer);
   checkUrlFlag('--resource-url', argv.resourceUrl);
-  for (const r of argv.resource ?? []) checkUrlFlag('--resource', r);
+  for (const r of argv.resource ?? []) checkResourceFlag(r);
   if (argv.port !== undefined && (!Number.isInteger(argv.port) || argv.port < 0 || argv.port > 65535)) throw usageError('--port must be a port number from 0 to 65535');
   if (!Number.isFinite(argv.timeout) || argv.timeout <= 0) throw usageError('--timeout must be a positive number of seconds');
   const store = argv.insecureStorage ? 'file' : argv.store;

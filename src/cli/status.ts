@@ -4,7 +4,7 @@ import type { OptionTable } from './fast-args.js';
 import { getStatus } from '../status.js';
 import { listProfiles } from '../status.js';
 import { LoopauthError } from '../errors.js';
-import { exitCodes, result, resultJson, sessionJson, untilText } from './output.js';
+import { exitCodes, result, resultJson, say, sessionJson, untilText } from './output.js';
 
 async function handler(argv: { profile: string; json?: boolean }): Promise<void> {
   let status;
@@ -33,7 +33,11 @@ async function handler(argv: { profile: string; json?: boolean }): Promise<void>
     ];
     result(rows.map(([k, v]) => `${`${k}:`.padEnd(11)}${v}`).join('\n'));
   }
-  if (status.state === 'login_required') process.exitCode = exitCodes.noSession;
+  if (status.state === 'login_required') {
+    // A failing command ends stderr with `loopauth: <code>: <message>`, status too.
+    say(`loopauth: login_required: profile ${status.profile}: ${status.reason}`);
+    process.exitCode = exitCodes.noSession;
+  }
 }
 
 /** status's flags (yargs' option table; also read by the fast parser). */

@@ -10,6 +10,21 @@ import { tokenCommand } from './token.js';
 /** Set by scripts/bundle.mjs from package.json. */
 declare const __LOOPAUTH_VERSION__: string | undefined;
 
+/**
+ * yargs' own usage message, made plainer: an unknown command is named (yargs
+ * only says "Did you mean login?", even for "bogus"), and an unknown flag is
+ * listed once, not also as its camelCase twin.
+ */
+function usageText(msg: string, args: readonly string[]): string {
+  if (/^Did you mean/.test(msg)) return `unknown command ${JSON.stringify(args[0])} (${msg.replace(/^D/, 'd')})`;
+  const unknown = /^(Unknown arguments?): (.*)$/.exec(msg);
+  if (!unknown) return msg;
+  const names = unknown[2]!.split(', ');
+  const kebab = new Set(names.map((n) => n.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase())).filter((n, i) => n !== names[i]));
+  const kept = names.filter((n) => !kebab.has(n));
+  return `${kept.length > 1 ? 'Unknown arguments' : 'Unknown argument'}: ${kept.join(', ')}`;
+}
+
 /** Runs a command through yargs; returns the exit status. */
 export async function runYargs(args: readonly string[]): Promise<number> {
   const json = args.includes('--json');
@@ -31,7 +46,7 @@ export async function runYargs(args: readonly string[]): Promise<number> {
       // yargs reports both its own usage errors and the handlers' throws here.
       // It goes on to run the command unless this throws: an unknown flag or a
       // bad choice must stop before anything is started.
-      throw err ?? usageError(msg);
+      throw err ?? usageError(usageText(msg, args));
     })
     .exitProcess(false);
   try {

@@ -78,6 +78,27 @@ describe('bad input', () => {
     expect(server.requests.length).toBe(before);
   });
 
+  it('names an unknown command, and an unknown flag once, with exit 2', async () => {
+    const r = await runCli(['bogus'], { env: await env() });
+    expect(r.code).toBe(2);
+    expect(lastLine(r.stderr)).toMatch(/^loopauth: usage: .*"bogus"/);
+    const f = await runCli(['status', '--client-id', 'x'], { env: await env() });
+    expect(f.code).toBe(2);
+    expect(lastLine(f.stderr)).toBe('loopauth: usage: Unknown argument: client-id');
+  });
+
+  it('takes any absolute URI as --resource (RFC 8707: urn:, api://), and refuses a relative one or a fragment with exit 2', async () => {
+    const cli = startCli(['login', '--issuer', server.issuer, '--client-id', 'demo-cli', '--no-browser', '--store', 'file', '--timeout', '3', '--resource', 'urn:example:api'], { env: await env() });
+    const url = await cli.waitForAuthorizationUrl(`${server.issuer}/auth`);
+    expect(new URL(url).searchParams.getAll('resource')).toEqual(['urn:example:api']);
+    expect((await cli.waitForExit()).code).toBe(1);
+    for (const bad of ['api', 'https://api.example/#x']) {
+      const r = await runCli(['login', '--issuer', server.issuer, '--client-id', 'demo-cli', '--no-browser', '--store', 'file', '--resource', bad], { env: await env() });
+      expect(r.code).toBe(2);
+      expect(lastLine(r.stderr)).toMatch(/^loopauth: usage: --resource/);
+    }
+  });
+
   it('refuses an unknown flag on status and logout with exit 2 and a JSON error', async () => {
     for (const cmd of ['status', 'logout']) {
       const r = await runCli([cmd, '--json', '--bogus'], { env: await env() });
