@@ -4,12 +4,14 @@
  * nothing else that reaches it (every local process and every web page the
  * person visits can reach this port while the sign-in is under way).
  */
-import { timingSafeEqual } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { LoopauthError } from './errors.js';
+import { checkCallbackUrl, screenRequest } from './callback-check.js';
 import { errorPage, pageHeaders, rejectPage } from './pages.js';
 import type { Page } from './pages.js';
+
+export { checkCallbackUrl } from './callback-check.js';
 
 /** The loopback hosts a redirect URI may name. */
 export type RedirectHost = '127.0.0.1' | '[::1]' | 'localhost';
@@ -39,22 +41,6 @@ export interface Callback {
   readonly url: URL;
   /** Answers the waiting browser tab; resolves once the answer is sent. */
   respond(page: Page): Promise<void>;
-}
-
-/** Checks a candidate callback URL (from the listener or pasted) against the redirect URI and state. */
-export function checkCallbackUrl(url: URL, redirectUri: URL, expectedState: string): 'ok' | 'wrong_target' | 'bad_state' {
-  if (url.protocol !== redirectUri.protocol || url.host !== redirectUri.host || url.pathname !== redirectUri.pathname) {
-    return 'wrong_target';
-  }
-  const states = url.searchParams.getAll('state');
-  if (states.length !== 1 || !sameString(states[0] ?? '', expectedState)) return 'bad_state';
-  return 'ok';
-}
-
-function sameString(a: string, b: string): boolean {
-  const x = Buffer.from(a);
-  const y = Buffer.from(b);
-  return x.length === y.length && timingSafeEqual(x, y);
 }
 
 /**
@@ -142,23 +128,15 @@ export class LoopbackListener {
     res.setHeader('Connection', 'close');
     const reject = (status: number, reason: string): void => sendPage(res, rejectPage(status, reason));
     if (this.#closed) return reject(410, 'This sign-in has ended.');
-    const target = req.url ?? '';
-    // Absolute-form targets ("GET http://evil/...") are a proxy's business, never a browser's.
-    if (!target.startsWith('/')) return reject(400, 'Bad request target.');
-    // DNS rebinding: a page on evil.example resolving to 127.0.0.1 sends its own Host.
-    if ((req.headers.host ?? '').toLowerCase() !== this.#redirect.host) return reject(421, 'Wrong host.');
-    let url: URL;
-    try {
-      url = new URL(target, this.#redirect.origin);
-    } catch {
-      return reject(400, 'Bad request target.');
+    const screened = screenRequest(req, this.#redirect);
+    if (!(screened instanceof URL)) {
+      if (screened.status === 405) res.setHeader('Allow', 'GET');
+      return reject(screened.status, screened.reason);
     }
-    if (url.pathname !== this.#redirect.pathname) return reject(404, 'Not found.');
-    if (req.method !== 'GET') {
-      res.setHeader('Allow', 'GET');
-      return reject(405, 'Only GET is accepted here.');
-    }
-    if (checkCallbackUrl(url, this.#redirect, this.#expectedState) !== 'ok') {
+    const url = screened;
+    const verdict = checkCallbackUrl(url, this.#redirect, this.#expectedState);
+    if (verdict === 'ambiguous') return reject(400, 'This is not one complete sign-in response. Keep waiting for the real one.');
+    if (verdict !== 'ok') {
       return reject(400, 'This response does not belong to the sign-in in progress. Keep waiting for the real one.');
     }
     if (this.#accepted) return reject(409, 'This sign-in has already received its response.');
