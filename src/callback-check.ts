@@ -20,6 +20,8 @@ export interface Refusal {
  * against the state, or the refusal.
  */
 export function screenRequest(req: IncomingMessage, redirect: URL): URL | Refusal {
+  // llhttp takes a request line without a version as HTTP/0.9; no browser sends one.
+  if (req.httpVersionMajor !== 1) return { status: 400, reason: 'Bad request.' };
   const target = req.url ?? '';
   // Absolute-form targets ("GET http://evil/...") are a proxy's business, never a browser's.
   if (!target.startsWith('/') || target.startsWith('//')) return { status: 400, reason: 'Bad request target.' };

@@ -102,6 +102,8 @@ const rebinding: Attack[] = [
   ['an absolute-URI target to another host (GET http://evil/callback?...)', (l, query) => l.send('GET', `http://evil/callback?${query}`)],
   ['an absolute https-URI target', (l, query) => l.send('GET', `https://${l.host}/callback?${query}`)],
   ['a protocol-relative target (//evil/callback)', (l, query) => l.send('GET', `//evil/callback?${query}`)],
+  ['an HTTP/0.9-style request line without a version', (l, query) => rawExchange(l.listener.port, `GET /callback?${query}\r\nHost: ${l.host}\r\nConnection: close\r\n\r\n`)],
+  ['HTTP/2.0 in an HTTP/1 request line', (l, query) => rawExchange(l.listener.port, `GET /callback?${query} HTTP/2.0\r\nHost: ${l.host}\r\nConnection: close\r\n\r\n`)],
   ['a backslash target (\\\\evil/callback)', (l, query) => l.send('GET', `/\\evil/callback?${query}`)],
 ];
 

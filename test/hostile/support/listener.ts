@@ -30,11 +30,17 @@ export interface RawAnswer {
 /**
  * Writes `bytes` on a plain TCP socket and reads until the server closes it.
  * A reset counts as a dropped connection; no close within `timeoutMs` fails.
+ * With `halfClose`, FIN follows the bytes (the server then knows no more come).
  */
-export function rawExchange(port: number, bytes: string | Buffer, { address = '127.0.0.1', timeoutMs = 5_000 } = {}): Promise<RawAnswer> {
+export function rawExchange(
+  port: number,
+  bytes: string | Buffer,
+  { address = '127.0.0.1', timeoutMs = 5_000, halfClose = false } = {},
+): Promise<RawAnswer> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
-    const socket = net.connect({ host: address, port }, () => socket.write(bytes, () => undefined));
+    // halfClose: send FIN after the bytes, as a client that has nothing more to say.
+    const socket = net.connect({ host: address, port }, () => (halfClose ? socket.end(bytes) : socket.write(bytes, () => undefined)));
     socket.setTimeout(timeoutMs, () => {
       socket.destroy();
       reject(new Error(`the listener neither answered nor closed within ${timeoutMs} ms`));
