@@ -220,6 +220,9 @@ function bind(address: string, port: number): Promise<http.Server> {
     maxHeaderSize: 16 * 1024,
     headersTimeout: 10_000,
     requestTimeout: 15_000,
+    // Node checks those two timeouts only this often (default 30 s, which let an
+    // unfinished request hold its socket for 40 s).
+    connectionsCheckingInterval: 1_000,
     keepAliveTimeout: 1_000,
   });
   server.maxHeadersCount = 100;

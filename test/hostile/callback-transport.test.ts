@@ -14,7 +14,7 @@ import type { AuthServer } from '../helpers/auth-server.mjs';
 import { launchChromium, signInWithBrowser } from '../helpers/browser.mjs';
 import { removeTempConfigDirs, startCli, tempConfigDir } from '../helpers/cli.mjs';
 import type { RunningCli } from '../helpers/cli.mjs';
-import { expectRefused, rawExchange, requestBytes } from './support/listener.js';
+import { closeListeners, expectRefused, listenerUnderAttack, rawExchange, requestBytes } from './support/listener.js';
 
 let server: AuthServer;
 let browser: Browser;
@@ -23,7 +23,8 @@ let cli: RunningCli | undefined;
 beforeAll(async () => {
   [server, browser] = await Promise.all([startAuthServer(), launchChromium()]);
 });
-afterEach(() => {
+afterEach(async () => {
+  await closeListeners();
   if (cli?.child.exitCode === null) cli.kill('SIGKILL');
   cli = undefined;
 });
@@ -124,6 +125,22 @@ describe('bytes that are not the callback', () => {
 });
 
 describe('exhaustion', () => {
+  it('a connection that never finishes its request, or says nothing, is closed by the listener within 12 s', async () => {
+    const l = await listenerUnderAttack();
+    const started = Date.now();
+    const closedAfter = await Promise.all(
+      ['', `GET /callback?state=${l.state} HTTP/1.1\r\nHost: ${l.host}\r\nX-Slow: `].map(
+        (bytes) => new Promise<number>((resolve) => {
+          const s = net.connect(l.listener.port, '127.0.0.1', () => s.write(bytes));
+          s.on('error', () => undefined).on('close', () => resolve(Date.now() - started));
+        }),
+      ),
+    );
+    console.log(`idle and unfinished connections closed after ${closedAfter.join(' and ')} ms`);
+    for (const ms of closedAfter) expect(ms).toBeLessThan(12_000);
+    await l.expectStillWaitingThenReal();
+  }, 20_000);
+
   it('500 idle connections held open (slowloris): the real callback still completes promptly', async () => {
     const w = await waitingLogin();
     const before = rssMb();
