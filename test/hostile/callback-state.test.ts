@@ -12,6 +12,7 @@ import type { AuthServer } from '../helpers/auth-server.mjs';
 import { launchChromium } from '../helpers/browser.mjs';
 import { browserNavigation, closeListeners, expectRealCallbackCompletes, expectRefused, listenerUnderAttack, rawExchange, requestBytes, startSignIn } from './support/listener.js';
 import type { PendingSignIn, RawAnswer } from './support/listener.js';
+import { expectNoSecrets, signInSecrets } from './support/secrets.js';
 
 let server: AuthServer;
 let browser: Browser;
@@ -97,13 +98,13 @@ describe('a real sign-in under forged responses', () => {
     expect(answers.map((a) => a.status)).toEqual(forged.map(() => 400));
     for (const a of answers) expect(a.body).not.toContain(f.state);
     await f.expectStillWaiting();
-    await expectRealCallbackCompletes(f, server);
-    const exchanges = server.tokenRequests().filter((q) => q.grantType === 'authorization_code');
-    expect(exchanges).toHaveLength(1);
-    expect(['forged', 'one', 'two']).not.toContain(exchanges[0]!.params.code);
-    // Nothing login() logged carries the state or the real code.
+    const callbackUrl = await expectRealCallbackCompletes(f, server);
+    expect(server.tokenRequests().filter((q) => q.grantType === 'authorization_code')).toHaveLength(1);
+    const secrets = signInSecrets(f.url, callbackUrl);
+    expect(['forged', 'one', 'two']).not.toContain(secrets.code);
+    // Nothing login() logged or warned carries the state, the real code or the verifier.
     expect(f.lines.join('\n')).not.toContain(f.state);
-    expect(f.lines.join('\n')).not.toContain(String(exchanges[0]!.params.code));
+    expectNoSecrets(f.lines.join('\n'), secrets);
   });
 
   it('a code with a wrong state, then the real callback: the sign-in completes with the real code only', async () => {
@@ -111,17 +112,15 @@ describe('a real sign-in under forged responses', () => {
     server.clearRequests();
     expect((await forge(flow, 'code=stolen-code&state=guess')).status).toBe(400);
     await flow.expectStillWaiting();
-    await expectRealCallbackCompletes(flow, server);
-    const exchanges = server.tokenRequests().filter((q) => q.grantType === 'authorization_code');
-    expect(exchanges).toHaveLength(1);
-    expect(exchanges[0]!.params.code).not.toBe('stolen-code');
+    const callbackUrl = await expectRealCallbackCompletes(flow, server);
+    expect(server.tokenRequests().filter((q) => q.grantType === 'authorization_code')).toHaveLength(1);
+    expect(signInSecrets(flow.url, callbackUrl).code).not.toBe('stolen-code');
   });
 
   it('a replay of the real callback URL afterwards meets a closed port, and nothing is exchanged twice', async () => {
     flow = await startSignIn(server, browser);
     server.clearRequests();
-    await expectRealCallbackCompletes(flow, server);
-    const code = server.tokenRequests().find((q) => q.grantType === 'authorization_code')!.params.code as string;
+    const code = signInSecrets(flow.url, await expectRealCallbackCompletes(flow, server)).code!;
     await expect(forge(flow, `code=${encodeURIComponent(code)}&state=${flow.state}`)).rejects.toMatchObject({ code: 'ECONNREFUSED' });
     expect(server.tokenRequests().filter((q) => q.grantType === 'authorization_code')).toHaveLength(1);
   });

@@ -14,6 +14,7 @@ import type { AuthServer } from '../helpers/auth-server.mjs';
 import { launchChromium, signInWithBrowser } from '../helpers/browser.mjs';
 import { removeTempConfigDirs, startCli, tempConfigDir } from '../helpers/cli.mjs';
 import type { RunningCli } from '../helpers/cli.mjs';
+import { expectNoSecrets, signInSecrets } from './support/secrets.js';
 import { closeListeners, expectRefused, listenerUnderAttack, rawExchange, requestBytes } from './support/listener.js';
 
 let server: AuthServer;
@@ -56,7 +57,7 @@ function rssMb(): number {
 
 /**
  * Chromium signs in; the CLI exits 0 within `withinMs`; and nothing secret is
- * in its output: neither the code nor the verifier the server received, and
+ * in its output: neither the code nor the verifier, and
  * the state only inside the authorization URL line it printed.
  */
 async function expectRealCallbackCompletes(w: Waiting, withinMs = 15_000): Promise<number> {
@@ -68,10 +69,9 @@ async function expectRealCallbackCompletes(w: Waiting, withinMs = 15_000): Promi
   expect(page.status).toBe(200);
   expect(result.code).toBe(0);
   expect(ms).toBeLessThan(withinMs);
-  const exchange = server.tokenRequests().find((q) => q.grantType === 'authorization_code')!;
-  for (const secret of [exchange.params.code, exchange.params.code_verifier] as string[]) {
-    expect(result.stdout + result.stderr).not.toContain(secret);
-  }
+  const secrets = signInSecrets(w.url, page.url);
+  expect(secrets.code).toBeTruthy();
+  expectNoSecrets(result.stdout + result.stderr, secrets);
   expect(result.stderr.split('\n').filter((l) => l.includes(w.state))).toEqual([w.url]);
   return ms;
 }

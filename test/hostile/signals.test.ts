@@ -15,6 +15,7 @@ import type { AuthServer } from '../helpers/auth-server.mjs';
 import { launchChromium, signInWithBrowser } from '../helpers/browser.mjs';
 import { removeTempConfigDirs, runCli, startCli, tempConfigDir } from '../helpers/cli.mjs';
 import type { RunningCli } from '../helpers/cli.mjs';
+import { expectNoSecrets, signInSecrets } from './support/secrets.js';
 
 let rotating: AuthServer;
 let fixed: AuthServer;
@@ -92,8 +93,9 @@ describe('signals during login', () => {
       expect(page.text).not.toMatch(/signed in/i);
       expect(await portIsFree(port)).toBe(true);
       expect(filesUnder(path.join(env.XDG_CONFIG_HOME, 'loopauth')).filter((f) => !f.endsWith('.lock'))).toEqual([]);
-      const exchange = rotating.tokenRequests()[0]!;
-      for (const secret of [exchange.params.code, exchange.params.code_verifier] as string[]) expect(r.stdout + r.stderr).not.toContain(secret);
+      const secrets = signInSecrets(url, page.url);
+      expect(secrets.code).toBeTruthy();
+      expectNoSecrets(r.stdout + r.stderr, secrets);
     } finally {
       rotating.setDelay(0);
     }

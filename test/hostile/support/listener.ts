@@ -96,7 +96,9 @@ export interface PendingSignIn {
   /** Fails the test unless login() is still waiting after a moment. */
   expectStillWaiting(): Promise<void>;
   /** Signs in with real Chromium, as the person would; resolves with the tab's status and login()'s session. */
-  complete(): Promise<{ status: number; text: string; session: Session }>;
+  complete(): Promise<{ status: number; text: string; url: string; session: Session }>;
+  /** Aborts the sign-in, as the app's AbortSignal would. */
+  abort(): void;
   /** Aborts the sign-in (for afterEach) and removes its config folder. */
   dispose(): Promise<void>;
 }
@@ -141,8 +143,9 @@ export async function startSignIn(server: AuthServer, browser: Browser, extra: {
     },
     async complete() {
       const page = await signInWithBrowser(browser, url);
-      return { status: page.status, text: page.text, session: await session };
+      return { status: page.status, text: page.text, url: page.url, session: await session };
     },
+    abort: () => controller.abort(),
     async dispose() {
       controller.abort();
       await session.catch(() => undefined);
@@ -151,12 +154,16 @@ export async function startSignIn(server: AuthServer, browser: Browser, extra: {
   };
 }
 
-/** The real callback finishes the sign-in: the tab says so and login() resolves with the user. */
-export async function expectRealCallbackCompletes(flow: PendingSignIn, server: AuthServer): Promise<void> {
-  const { status, text, session } = await flow.complete();
+/**
+ * The real callback finishes the sign-in: the tab says so and login()
+ * resolves with the user. Returns the callback URL the browser reached.
+ */
+export async function expectRealCallbackCompletes(flow: PendingSignIn, server: AuthServer): Promise<string> {
+  const { status, text, url, session } = await flow.complete();
   expect(status).toBe(200);
   expect(text).toMatch(/signed in/i);
   expect(session.subject).toBe(server.user.sub);
+  return url;
 }
 
 /** A bare LoopbackListener waiting for its callback, for attacks that need no server. */
