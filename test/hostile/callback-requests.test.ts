@@ -12,7 +12,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startAuthServer } from '../helpers/auth-server.mjs';
 import type { AuthServer } from '../helpers/auth-server.mjs';
 import { launchChromium } from '../helpers/browser.mjs';
-import { browserNavigation, closeListeners, expectRealCallbackCompletes, expectRefused, listenerUnderAttack, rawExchange, startSignIn } from './support/listener.js';
+import { browserNavigation, closeListeners, expectRealCallbackCompletes, expectRefused, listenerUnderAttack, rawExchange, requestBytes, startSignIn } from './support/listener.js';
 import type { ListenerUnderAttack, PendingSignIn, RawAnswer } from './support/listener.js';
 
 afterEach(closeListeners);
@@ -112,6 +112,20 @@ describe('Host and request-target rebinding', () => {
     const l = await listenerUnderAttack();
     expectRefused(await request(l, q(l)));
     await l.expectStillWaitingThenReal();
+  });
+
+  it.each([
+    ['localhost', '127.0.0.1'],
+    ['localhost', '[::1]'],
+    ['[::1]', 'localhost'],
+    ['[::1]', '127.0.0.1'],
+  ] as const)('a %s listener refuses Host %s with its port, and keeps waiting', async (listenOn, hostName) => {
+    const l = await listenerUnderAttack({ host: listenOn });
+    const address = listenOn === '[::1]' ? '::1' : '127.0.0.1';
+    const request = requestBytes('GET', `/callback?${q(l)}`, { host: `${hostName}:${l.listener.port}` });
+    expect((await rawExchange(l.listener.port, request, { address })).status).toBe(421);
+    const settled = l.waiting.then(() => 'resolved', () => 'rejected');
+    expect(await Promise.race([settled, new Promise((r) => setTimeout(() => r('waiting'), 50))])).toBe('waiting');
   });
 
   it('Host localhost in any case is the redirect URI host when it says localhost', async () => {

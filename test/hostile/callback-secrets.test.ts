@@ -89,15 +89,17 @@ describe('how a sign-in ends after the browser came back', () => {
 
   it('an error response with the right state and a hostile description: that error, escaped on the page, no terminal escapes in the message', async () => {
     flow = await startSignIn(server, browser);
-    const description = encodeURIComponent('<img src=x onerror=alert(1)>\u001b[2J\u001b]0;pwned\u0007 denied');
+    const description = encodeURIComponent('<img src=x onerror=alert(1)>\u001b[2J\u001b]0;pwned\u0007 zebra-denied');
     const tab = rawExchange(flow.port, requestBytes('GET', `${flow.redirect.pathname}?error=access_denied&error_description=${description}&iss=${encodeURIComponent(server.issuer)}&state=${flow.state}`, { host: flow.redirect.host }));
     const err = await failure(flow.session);
     expect(err.code).toBe('access_denied');
-    expect([...err.message].filter((c) => c < ' ' || c === '\u007f')).toEqual([]);
+    expect(err.message).toContain('zebra-denied'); // the description is shown...
+    expect([...err.message].filter((c) => c < ' ' || c === '\u007f')).toEqual([]); // ...without its terminal escapes
     const page = await tab;
     expect(page.status).toBe(400);
     expect(page.body).not.toContain('<img');
     expect(page.body).toContain('&#60;img');
+    expect(page.body).toContain('zebra-denied');
     expect(page.body).not.toContain(flow.state);
     expect(everythingIn(err)).not.toContain(flow.state);
   });
