@@ -48,20 +48,20 @@ export function screenRequest(req: IncomingMessage, redirect: URL): URL | Refusa
 /**
  * The redirect from the authorization server is a top-level navigation: the
  * Fetch standard sends no `Origin` on a GET navigation, and browsers that
- * send Fetch Metadata mark it `Sec-Fetch-Mode: navigate`,
- * `Sec-Fetch-Dest: document`. A fetch(), an <img>, a <script> or an <iframe>
- * on some web page carries an `Origin` or other metadata: refused, whatever
- * its query says. Clients without Fetch Metadata (curl, older browsers) send
- * none of these headers and are judged by the state alone.
+ * send Fetch Metadata (`Sec-Fetch-Site` on every request they make) mark it
+ * `Sec-Fetch-Mode: navigate`, `Sec-Fetch-Dest: document`. A fetch(), an
+ * <img>, a <script> or an <iframe> on some web page (another port of
+ * 127.0.0.1 included: that is "same-site") is refused, whatever its query
+ * says. Clients without Fetch Metadata (curl, Node's fetch, which sends
+ * `Sec-Fetch-Mode` alone, older browsers) are judged by the state alone.
  * @see https://fetch.spec.whatwg.org/#origin-header
  * @see https://www.w3.org/TR/fetch-metadata/
  */
 function crossSiteSubrequest(req: IncomingMessage): string | undefined {
   if (req.headers.origin !== undefined) return 'Requests from a web page are not accepted here.';
-  const mode = req.headers['sec-fetch-mode'];
-  if (mode !== undefined && mode !== 'navigate') return 'Only a browser navigation is accepted here.';
-  const dest = req.headers['sec-fetch-dest'];
-  if (dest !== undefined && dest !== 'document') return 'Only a top-level browser navigation is accepted here.';
+  if (req.headers['sec-fetch-site'] === undefined) return undefined;
+  if (req.headers['sec-fetch-mode'] !== 'navigate') return 'Only a browser navigation is accepted here.';
+  if (req.headers['sec-fetch-dest'] !== 'document') return 'Only a top-level browser navigation is accepted here.';
   return undefined;
 }
 

@@ -86,8 +86,10 @@ const metadata = fc.subarray([
   ['Sec-Fetch-Dest', 'document'],
   ['Sec-Fetch-Dest', 'iframe'],
   ['Sec-Fetch-Site', 'cross-site'],
+  ['Sec-Fetch-Site', 'same-site'],
+  ['Sec-Fetch-Mode', 'cors'],
   ['Referer', 'https://as.example/'],
-] as const, { maxLength: 3 });
+] as const, { maxLength: 4 });
 const version = fc.oneof({ weight: 8, arbitrary: fc.constant('HTTP/1.1') }, fc.constantFrom('HTTP/1.0', 'HTTP/2.0', 'HTTP/1.1 x', 'http/1.1', ''));
 
 const request = fc.record({ method, path, query, host, metadata, version });
@@ -108,10 +110,9 @@ function isValidCallback(r: Request): boolean {
   if (r.method !== 'GET' || !['HTTP/1.1', 'HTTP/1.0'].includes(r.version) || r.path !== '/callback' || r.query === undefined) return false;
   if (r.host.length !== 1 || r.host[0] !== HOST) return false;
   const all = (name: string): string[] => r.metadata.filter(([k]) => k.toLowerCase() === name).map(([, v]) => v);
-  // A top-level navigation: no Origin; Fetch Metadata absent, or exactly navigate / document.
+  // A top-level navigation: no Origin; from a browser with Fetch Metadata (Sec-Fetch-Site), exactly navigate / document.
   if (all('origin').length > 0) return false;
-  if (all('sec-fetch-mode').length > 0 && all('sec-fetch-mode').join() !== 'navigate') return false;
-  if (all('sec-fetch-dest').length > 0 && all('sec-fetch-dest').join() !== 'document') return false;
+  if (all('sec-fetch-site').length > 0 && (all('sec-fetch-mode').join() !== 'navigate' || all('sec-fetch-dest').join() !== 'document')) return false;
   const q = fill(r.query);
   if (q.includes('#')) return false;
   const params = new URLSearchParams(q);

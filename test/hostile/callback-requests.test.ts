@@ -75,9 +75,9 @@ describe('methods other than GET', () => {
     await l.expectStillWaitingThenReal();
   });
 
-  it('a websocket upgrade on the redirect URI with the right state is refused and the listener keeps waiting', async () => {
+  it('a websocket upgrade from a web page to the redirect URI with the right state is refused and the listener keeps waiting', async () => {
     const l = await listenerUnderAttack();
-    expectRefused(await l.send('GET', `/callback?${q(l)}`, { headers: [['Upgrade', 'websocket'], ['Sec-WebSocket-Key', 'dGhlIHNhbXBsZSBub25jZQ=='], ['Sec-WebSocket-Version', '13'], ['Sec-Fetch-Mode', 'websocket']] }));
+    expectRefused(await l.send('GET', `/callback?${q(l)}`, { headers: [['Upgrade', 'websocket'], ['Sec-WebSocket-Key', 'dGhlIHNhbXBsZSBub25jZQ=='], ['Sec-WebSocket-Version', '13'], ['Sec-Fetch-Site', 'cross-site'], ['Sec-Fetch-Mode', 'websocket']] }));
     await l.expectStillWaitingThenReal();
   });
 });
@@ -147,6 +147,8 @@ const fromAPage: [string, (readonly [string, string])[]][] = [
   ['Sec-Fetch-Mode: no-cors (fetch/img/script from a page)', [['Sec-Fetch-Site', 'cross-site'], ['Sec-Fetch-Mode', 'no-cors'], ['Sec-Fetch-Dest', 'empty']]],
   ['Sec-Fetch-Mode: cors', [['Sec-Fetch-Site', 'cross-site'], ['Sec-Fetch-Mode', 'cors'], ['Sec-Fetch-Dest', 'empty']]],
   ['an <img> (Sec-Fetch-Dest: image)', [['Sec-Fetch-Site', 'cross-site'], ['Sec-Fetch-Mode', 'no-cors'], ['Sec-Fetch-Dest', 'image']]],
+  ['a fetch() from another port of 127.0.0.1 (Sec-Fetch-Site: same-site)', [['Sec-Fetch-Site', 'same-site'], ['Sec-Fetch-Mode', 'no-cors'], ['Sec-Fetch-Dest', 'empty']]],
+  ['Fetch Metadata without a mode', [['Sec-Fetch-Site', 'cross-site']]],
   ['an <iframe> navigation (Sec-Fetch-Dest: iframe)', [['Sec-Fetch-Site', 'cross-site'], ['Sec-Fetch-Mode', 'navigate'], ['Sec-Fetch-Dest', 'iframe']]],
   ['a navigation with a Referer and an Origin', [['Referer', 'https://evil.example/'], ['Origin', 'https://evil.example'], ...browserNavigation]],
 ];
@@ -162,6 +164,14 @@ describe('requests made by a web page', () => {
   it('a navigation with only a Referer (as the authorization server’s redirect has) is the callback', async () => {
     const l = await listenerUnderAttack();
     void l.send('GET', `/callback?code=real&state=${l.state}`, { headers: [['Referer', 'https://as.example/'], ...browserNavigation] }).catch(() => undefined);
+    expect((await l.waiting).url.searchParams.get('code')).toBe('real');
+  });
+
+  it('Node’s fetch (Sec-Fetch-Mode: cors, no Sec-Fetch-Site) is not a browser and is judged by its state', async () => {
+    const l = await listenerUnderAttack();
+    const wrong = await fetch(`${l.listener.redirectUri}?code=x&state=wrong`);
+    expect(wrong.status).toBe(400);
+    void fetch(`${l.listener.redirectUri}?code=real&state=${l.state}`).catch(() => undefined);
     expect((await l.waiting).url.searchParams.get('code')).toBe('real');
   });
 
