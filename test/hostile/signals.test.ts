@@ -6,6 +6,7 @@
  * CLI, the real oidc-provider, real Chromium, the real keychain.
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import net from 'node:net';
 import path from 'node:path';
 import type { Browser } from 'playwright-core';
@@ -54,10 +55,16 @@ async function until(check: () => boolean, what: string, ms = 10_000): Promise<v
   }
 }
 
-async function startLogin(server: AuthServer, store: 'file' | 'keychain', env: Record<string, string>): Promise<{ cli: RunningCli; url: string; port: number }> {
-  const cli = startCli(['login', '--issuer', server.issuer, '--client-id', 'demo-cli', '--no-browser', '--store', store], { env });
+async function startLogin(server: AuthServer, store: 'file' | 'keychain', env: Record<string, string>, extra: string[] = []): Promise<{ cli: RunningCli; url: string; port: number }> {
+  const cli = startCli(['login', '--issuer', server.issuer, '--client-id', 'demo-cli', '--no-browser', '--store', store, ...extra], { env });
   const url = await cli.waitForAuthorizationUrl(`${server.issuer}/auth`);
   return { cli, url, port: Number(new URL(new URL(url).searchParams.get('redirect_uri')!).port) };
+}
+
+/** The keychain accounts (under loopauth's service) whose name mentions `profile`. */
+async function keychainAccounts(profile: string): Promise<string[]> {
+  const keytar = createRequire(import.meta.url)('keytar') as { findCredentials(service: string): Promise<{ account: string }[]> };
+  return (await keytar.findCredentials('loopauth')).map((c) => c.account).filter((a) => a.includes(profile));
 }
 
 describe('signals during login', () => {
@@ -66,7 +73,8 @@ describe('signals during login', () => {
     ['SIGTERM', 143],
   ] as const)('%s while waiting, with the keychain store: exit %i, the port freed, no profile or secret written anywhere', async (signal, code) => {
     const env = { XDG_CONFIG_HOME: await tempConfigDir() };
-    const { cli, port } = await startLogin(rotating, 'keychain', env);
+    const profile = `signal-${signal}-${Date.now()}`;
+    const { cli, port } = await startLogin(rotating, 'keychain', env, ['--profile', profile]);
     cli.kill(signal);
     const r = await cli.waitForExit();
     expect(r.code).toBe(code);
@@ -75,7 +83,18 @@ describe('signals during login', () => {
     expect(r.stdout).toBe('');
     expect(await portIsFree(port)).toBe(true);
     expect(filesUnder(path.join(env.XDG_CONFIG_HOME, 'loopauth')).filter((f) => !f.endsWith('.lock'))).toEqual([]);
-    expect((await runCli(['status'], { env })).code).toBe(3);
+    expect((await runCli(['status', '--profile', profile], { env })).code).toBe(3);
+    expect(await keychainAccounts(profile)).toEqual([]);
+  });
+
+  it.runIf(keychainWorks)('(control) a completed keychain login does leave entries named after its profile, which the check above would see', async () => {
+    const env = { XDG_CONFIG_HOME: await tempConfigDir() };
+    const profile = `signal-control-${Date.now()}`;
+    const { cli, url } = await startLogin(rotating, 'keychain', env, ['--profile', profile]);
+    expect((await signInWithBrowser(browser, url)).status).toBe(200);
+    expect((await cli.waitForExit()).code).toBe(0);
+    expect((await keychainAccounts(profile)).length).toBeGreaterThan(0);
+    expect((await runCli(['logout', '--profile', profile, '--no-revoke'], { env })).code).toBe(0);
   });
 
   it('SIGINT after the browser came back, while the code is being exchanged: exit 130, the tab says it failed, nothing saved, no code or verifier printed', async () => {
