@@ -7,6 +7,8 @@
  */
 import { readFileSync } from 'node:fs';
 import net from 'node:net';
+import v8 from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import type { Browser } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startAuthServer } from '../helpers/auth-server.mjs';
@@ -124,7 +126,33 @@ describe('bytes that are not the callback', () => {
   });
 });
 
+/** Heap in use after a full garbage collection, in MB. */
+function heapAfterGcMb(): number {
+  v8.setFlagsFromString('--expose-gc');
+  (runInNewContext('gc') as () => void)();
+  return process.memoryUsage().heapUsed / 2 ** 20;
+}
+
 describe('exhaustion', () => {
+  it('5,000 refused requests leave a bare listener’s heap where it was (after GC), and it then takes the real callback', async () => {
+    const l = await listenerUnderAttack();
+    const targets = ['/', `/callback?code=x&state=wrong`, `/callback?code=x&state=${l.state}&state=x`, '/callback/../callback'];
+    const warm = async (n: number): Promise<void> => {
+      let next = 0;
+      const worker = async (): Promise<void> => {
+        for (let i = next++; i < n; i = next++) expectRefused(await l.send(i % 5 ? 'GET' : 'POST', targets[i % targets.length]!));
+      };
+      await Promise.all(Array.from({ length: 50 }, worker));
+    };
+    await warm(500); // first-use allocations (parsers, pages) are not growth
+    const before = heapAfterGcMb();
+    await warm(5_000);
+    const after = heapAfterGcMb();
+    console.log(`flood at a bare listener: heap after GC ${before.toFixed(1)} → ${after.toFixed(1)} MB`);
+    expect(after - before).toBeLessThan(8);
+    await l.expectStillWaitingThenReal();
+  });
+
   it('a connection that never finishes its request, or says nothing, is closed by the listener within 12 s', async () => {
     const l = await listenerUnderAttack();
     const started = Date.now();
