@@ -135,7 +135,7 @@ describe('fuzzing the callback handling', () => {
           throw e;
         });
       }),
-      { numRuns: 6_000 },
+      { numRuns: 4_000 },
     );
     async function check(r: Request): Promise<void> {
         const exchange = rawExchange(target.listener.port, bytes(r));
@@ -174,7 +174,7 @@ describe('fuzzing the callback handling', () => {
         expect(target.callback).toBeUndefined();
         if (answer.status !== undefined) expect(String(answer.status)).toMatch(/^4\d\d$/);
       }),
-      { numRuns: 3_000 },
+      { numRuns: 2_000 },
     );
     const tab = rawExchange(target.listener.port, `GET /callback?code=real&state=${target.state} HTTP/1.1\r\nHost: ${target.host}\r\nConnection: close\r\n\r\n`);
     const callback = await target.listener.waitForCallback();

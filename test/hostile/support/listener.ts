@@ -179,11 +179,14 @@ export interface ListenerUnderAttack {
   expectStillWaitingThenReal(): Promise<void>;
 }
 
-/** Starts a listener with a fresh high-entropy state (closed by {@link closeListeners}). */
-export async function listenerUnderAttack(options: Partial<LoopbackListenerOptions> = {}): Promise<ListenerUnderAttack> {
+/**
+ * Starts a listener with a fresh high-entropy state, closed by
+ * {@link closeListeners} unless `keep` (then the test closes it).
+ */
+export async function listenerUnderAttack(options: Partial<LoopbackListenerOptions> = {}, { keep = false } = {}): Promise<ListenerUnderAttack> {
   const state = randomBytes(24).toString('base64url');
   const listener = await LoopbackListener.listen({ expectedState: state, ...options });
-  opened.push(listener);
+  if (!keep) opened.push(listener);
   const host = new URL(listener.redirectUri).host;
   const waiting = listener.waitForCallback();
   waiting.catch(() => undefined);
