@@ -12,13 +12,13 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startAuthServer } from '../helpers/auth-server.mjs';
 import type { AuthServer } from '../helpers/auth-server.mjs';
 import { launchChromium } from '../helpers/browser.mjs';
-import { browserNavigation, closeListeners, expectRealCallbackCompletes, expectRefused, listenerUnderAttack, rawExchange, requestBytes, startSignIn } from './support/listener.js';
-import type { ListenerUnderAttack, PendingSignIn, RawAnswer } from './support/listener.js';
+import { attackTargetOf, browserNavigation, closeListeners, expectRealCallbackCompletes, expectRefused, listenerUnderAttack, rawExchange, requestBytes, startSignIn } from './support/listener.js';
+import type { AttackTarget, PendingSignIn, RawAnswer } from './support/listener.js';
 
 afterEach(closeListeners);
 
-type Attack = [string, (l: ListenerUnderAttack, query: string) => Promise<RawAnswer>];
-const q = (l: ListenerUnderAttack): string => `code=forged&state=${l.state}`;
+type Attack = [string, (l: AttackTarget, query: string) => Promise<RawAnswer>];
+const q = (l: AttackTarget): string => `code=forged&state=${l.state}`;
 
 const paths: [string, number][] = [
   ['/', 404],
@@ -194,9 +194,29 @@ describe('a hostile web page in real Chromium during a real sign-in', () => {
     page = http.createServer((_req, res) => res.writeHead(200, { 'content-type': 'text/html' }).end(html));
     await new Promise<void>((r) => page.listen(0, '127.0.0.1', r));
   });
-  afterAll(async () => {
+  afterEach(async () => {
     await flow?.dispose();
+    flow = undefined;
+  });
+  afterAll(async () => {
     await Promise.all([server?.close(), browser?.close(), new Promise((r) => page?.close(r))]);
+  });
+
+  it('every path, method, rebinding and web-page attack above, fired while login() waits, is refused; Chromium then completes the sign-in', async () => {
+    flow = await startSignIn(server, browser);
+    const t = attackTargetOf(flow);
+    const answers = await Promise.all([
+      ...paths.map(([p]) => t.send('GET', `${p}?${q(t)}`)),
+      ...methods.map((m) => t.send(m, m === 'CONNECT' ? t.host : `/callback?${q(t)}`)),
+      ...rebinding.map(([, request]) => request(t, q(t))),
+      ...fromAPage.map(([, headers]) => t.send('GET', `/callback?${q(t)}`, { headers })),
+    ]);
+    for (const a of answers) expectRefused(a);
+    await flow.expectStillWaiting();
+    server.clearRequests();
+    const callbackUrl = await expectRealCallbackCompletes(flow, server);
+    expect(server.tokenRequests().filter((r) => r.grantType === 'authorization_code')).toHaveLength(1);
+    expect(new URL(callbackUrl).searchParams.get('code')).not.toBe('forged');
   });
 
   it('fetch(), <img>, <script>, <iframe> and a form POST carrying the right state leave login() waiting; the real callback then completes', async () => {

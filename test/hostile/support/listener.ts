@@ -224,3 +224,17 @@ const opened: LoopbackListener[] = [];
 export async function closeListeners(): Promise<void> {
   await Promise.all(opened.splice(0).map((l) => l.close()));
 }
+
+/** What an attack needs of its target: where it is and (for a test that plays an insider) the state. */
+export type AttackTarget = Pick<ListenerUnderAttack, 'state' | 'host' | 'send'> & { readonly listener: { readonly port: number } };
+
+/** A real sign-in in progress as the target of the same attacks as a bare listener. */
+export function attackTargetOf(flow: PendingSignIn): AttackTarget {
+  const host = flow.redirect.host;
+  return {
+    state: flow.state,
+    host,
+    listener: { port: flow.port },
+    send: (method, target, o = {}) => rawExchange(flow.port, requestBytes(method, target, { host: o.host === undefined ? host : o.host, headers: o.headers ?? [] })),
+  };
+}
