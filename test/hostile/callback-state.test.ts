@@ -5,11 +5,13 @@
  * real sign-in (login() against the real oidc-provider), which Chromium
  * still completes.
  */
+import { PassThrough } from 'node:stream';
 import type { Browser } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startAuthServer } from '../helpers/auth-server.mjs';
 import type { AuthServer } from '../helpers/auth-server.mjs';
 import { launchChromium } from '../helpers/browser.mjs';
+import { readPastedCallback } from '../../src/paste.js';
 import { browserNavigation, closeListeners, expectRealCallbackCompletes, expectRefused, listenerUnderAttack, rawExchange, requestBytes, startSignIn } from './support/listener.js';
 import type { PendingSignIn, RawAnswer } from './support/listener.js';
 import { expectNoSecrets, signInSecrets } from './support/secrets.js';
@@ -86,6 +88,23 @@ describe('forged authorization responses', () => {
     ]);
     expectRefused(await rawExchange(l.listener.port, bytes));
     await l.expectStillWaitingThenReal();
+  });
+});
+
+describe('the same responses pasted (loopauth login --paste)', () => {
+  it('every forged response above is refused with a warning, and the real redirect URL pasted after them is taken', async () => {
+    const state = 'S'.repeat(43);
+    const redirectUri = 'http://127.0.0.1:8400/callback';
+    const input = new PassThrough();
+    const warnings: string[] = [];
+    const reader = readPastedCallback(input, redirectUri, state, (w) => warnings.push(w));
+    for (const [, query] of forged) input.write(`${redirectUri}?${query(state)}\n`);
+    input.write(`${redirectUri}?code=real&state=${state}\n`);
+    const url = await reader.url;
+    reader.stop();
+    expect(url.searchParams.get('code')).toBe('real');
+    expect(warnings).toHaveLength(forged.length);
+    for (const w of warnings) expect(w).not.toContain(state);
   });
 });
 
