@@ -47,6 +47,14 @@ export interface Callback {
  * Listens on the loopback address of a redirect URI for one authorization
  * response.
  *
+ * Only a GET of exactly the redirect path (no dot segments, no fragment),
+ * with one `Host` equal to the redirect URI's, not made by a web page
+ * (`Origin`, or Fetch Metadata other than a top-level navigation), carrying
+ * one `state` equal to the expected one and exactly one of `code` and
+ * `error` resolves {@link LoopbackListener.waitForCallback}; every other
+ * request gets a 4xx page that echoes nothing of it, and the listener keeps
+ * waiting. Unfinished or silent connections are closed after 10 s.
+ *
  * @example
  * ```ts
  * const listener = await LoopbackListener.listen({ expectedState: state })
