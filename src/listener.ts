@@ -4,12 +4,14 @@
  * nothing else that reaches it (every local process and every web page the
  * person visits can reach this port while the sign-in is under way).
  */
-import { timingSafeEqual } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { LoopauthError } from './errors.js';
+import { checkCallbackUrl, screenRequest } from './callback-check.js';
 import { errorPage, pageHeaders, rejectPage } from './pages.js';
 import type { Page } from './pages.js';
+
+export { checkCallbackUrl } from './callback-check.js';
 
 /** The loopback hosts a redirect URI may name. */
 export type RedirectHost = '127.0.0.1' | '[::1]' | 'localhost';
@@ -41,25 +43,17 @@ export interface Callback {
   respond(page: Page): Promise<void>;
 }
 
-/** Checks a candidate callback URL (from the listener or pasted) against the redirect URI and state. */
-export function checkCallbackUrl(url: URL, redirectUri: URL, expectedState: string): 'ok' | 'wrong_target' | 'bad_state' {
-  if (url.protocol !== redirectUri.protocol || url.host !== redirectUri.host || url.pathname !== redirectUri.pathname) {
-    return 'wrong_target';
-  }
-  const states = url.searchParams.getAll('state');
-  if (states.length !== 1 || !sameString(states[0] ?? '', expectedState)) return 'bad_state';
-  return 'ok';
-}
-
-function sameString(a: string, b: string): boolean {
-  const x = Buffer.from(a);
-  const y = Buffer.from(b);
-  return x.length === y.length && timingSafeEqual(x, y);
-}
-
 /**
  * Listens on the loopback address of a redirect URI for one authorization
  * response.
+ *
+ * Only a GET of exactly the redirect path (no dot segments, no fragment),
+ * with one `Host` equal to the redirect URI's, not made by a web page
+ * (`Origin`, or Fetch Metadata other than a top-level navigation), carrying
+ * one `state` equal to the expected one and exactly one of `code` and
+ * `error` resolves {@link LoopbackListener.waitForCallback}; every other
+ * request gets a 4xx page that echoes nothing of it, and the listener keeps
+ * waiting. Unfinished or silent connections are closed after 10 s.
  *
  * @example
  * ```ts
@@ -142,23 +136,15 @@ export class LoopbackListener {
     res.setHeader('Connection', 'close');
     const reject = (status: number, reason: string): void => sendPage(res, rejectPage(status, reason));
     if (this.#closed) return reject(410, 'This sign-in has ended.');
-    const target = req.url ?? '';
-    // Absolute-form targets ("GET http://evil/...") are a proxy's business, never a browser's.
-    if (!target.startsWith('/')) return reject(400, 'Bad request target.');
-    // DNS rebinding: a page on evil.example resolving to 127.0.0.1 sends its own Host.
-    if ((req.headers.host ?? '').toLowerCase() !== this.#redirect.host) return reject(421, 'Wrong host.');
-    let url: URL;
-    try {
-      url = new URL(target, this.#redirect.origin);
-    } catch {
-      return reject(400, 'Bad request target.');
+    const screened = screenRequest(req, this.#redirect);
+    if (!(screened instanceof URL)) {
+      if (screened.status === 405) res.setHeader('Allow', 'GET');
+      return reject(screened.status, screened.reason);
     }
-    if (url.pathname !== this.#redirect.pathname) return reject(404, 'Not found.');
-    if (req.method !== 'GET') {
-      res.setHeader('Allow', 'GET');
-      return reject(405, 'Only GET is accepted here.');
-    }
-    if (checkCallbackUrl(url, this.#redirect, this.#expectedState) !== 'ok') {
+    const url = screened;
+    const verdict = checkCallbackUrl(url, this.#redirect, this.#expectedState);
+    if (verdict === 'ambiguous') return reject(400, 'This is not one complete sign-in response. Keep waiting for the real one.');
+    if (verdict !== 'ok') {
       return reject(400, 'This response does not belong to the sign-in in progress. Keep waiting for the real one.');
     }
     if (this.#accepted) return reject(409, 'This sign-in has already received its response.');
@@ -242,6 +228,9 @@ function bind(address: string, port: number): Promise<http.Server> {
     maxHeaderSize: 16 * 1024,
     headersTimeout: 10_000,
     requestTimeout: 15_000,
+    // Node checks those two timeouts only this often (default 30 s, which let an
+    // unfinished request hold its socket for 40 s).
+    connectionsCheckingInterval: 1_000,
     keepAliveTimeout: 1_000,
   });
   server.maxHeadersCount = 100;

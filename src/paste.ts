@@ -31,6 +31,7 @@ export function readPastedCallback(input: NodeJS.ReadableStream, redirectUri: st
       const verdict = checkCallbackUrl(candidate, expected, state);
       if (verdict === 'ok') resolve(candidate);
       else if (verdict === 'wrong_target') warn(`That URL is not this sign-in's redirect URI (${expected.origin}${expected.pathname}).`);
+      else if (verdict === 'ambiguous') warn('That URL is not one complete authorization response (a parameter is missing or repeated).');
       else warn('That URL does not belong to the sign-in in progress (its state does not match).');
     });
   });

@@ -16,7 +16,7 @@ import type { SessionSecrets } from './secrets.js';
 import { nowSeconds, writeSecrets } from './secrets.js';
 import type { SecretStore } from './store/types.js';
 import { isFresh, requireProfile, requireSecrets } from './tokens.js';
-import { withDeadline } from './signals.js';
+import { abortError, withDeadline } from './signals.js';
 
 /** What {@link refreshSession} needs. */
 export interface RefreshOptions extends ResolvedProfileOptions {
@@ -65,12 +65,19 @@ async function lockedRefresh(o: RefreshOptions, signal: AbortSignal): Promise<{ 
     }
     const spent = secrets.refresh_token;
     let result: oauth.TokenEndpointResponse;
+    // Once sent, the refresh is not abandoned on cancel (Ctrl-C): a server that
+    // rotates has already spent the old token, and dropping its answer would
+    // lose the new one and log the person out at the next refresh (reuse
+    // detection). Only the deadline cuts the request short; a cancel is
+    // honoured once the answer is saved.
+    const requestSignal = withDeadline(undefined, o.timeout);
+    if (signal.aborted) throw abortError(signal, 'the refresh', o.timeout);
     try {
       await faultHook?.('before_request');
-      result = await requestRefresh(o, data, secrets, signal);
+      result = await requestRefresh(o, data, secrets, requestSignal);
       await faultHook?.('after_response');
     } catch (e) {
-      const err = toLoopauthError(e, { doing: 'refreshing the access token', signal });
+      const err = toLoopauthError(e, { doing: 'refreshing the access token', signal: requestSignal });
       if (err.code !== 'invalid_grant') throw err;
       return onInvalidGrant(o, data, spent, err);
     }
@@ -86,6 +93,7 @@ async function lockedRefresh(o: RefreshOptions, signal: AbortSignal): Promise<{ 
       );
     }
     await faultHook?.('after_write');
+    if (signal.aborted) throw abortError(signal, 'the refresh', o.timeout);
     o.debug?.(`refreshed: new access token saved${next.refresh_token !== spent ? ' with a rotated refresh token' : ''}`);
     return { data, secrets: next };
   });

@@ -1,0 +1,50 @@
+/**
+ * Secrets hygiene checks. The test server's request log redacts codes and
+ * verifiers, so the code is read from the callback URL the browser reached,
+ * and the verifier is recognised by its S256 challenge in the authorization
+ * URL: any word whose SHA-256 is the challenge is the verifier.
+ */
+import { createHash } from 'node:crypto';
+import { inspect } from 'node:util';
+import { expect } from 'vitest';
+
+/** The per-sign-in values that must never be printed, logged or thrown. */
+export interface SignInSecrets {
+  /** The authorization code, from the callback URL (undefined before the browser came back). */
+  readonly code: string | undefined;
+  /** The PKCE code_challenge; the verifier is whatever hashes to it. */
+  readonly challenge: string;
+}
+
+/** Reads the secrets of one sign-in from its authorization URL and the callback URL the browser reached. */
+export function signInSecrets(authorizationUrl: string, callbackUrl?: string): SignInSecrets {
+  const challenge = new URL(authorizationUrl).searchParams.get('code_challenge');
+  if (!challenge) throw new Error('the authorization URL has no code_challenge');
+  const code = callbackUrl ? (new URL(callbackUrl).searchParams.get('code') ?? undefined) : undefined;
+  return { code, challenge };
+}
+
+/** Every base64url run of 43+ characters (the verifier's alphabet and least length, RFC 7636 §4.1). */
+function verifierCandidates(text: string): string[] {
+  return text.match(/[A-Za-z0-9\-._~]{43,128}/g) ?? [];
+}
+
+/** Fails if `text` holds the code or the verifier. */
+export function expectNoSecrets(text: string, secrets: SignInSecrets): void {
+  if (secrets.code) expect(text).not.toContain(secrets.code);
+  const leaked = verifierCandidates(text).filter((w) => createHash('sha256').update(w).digest('base64url') === secrets.challenge);
+  expect(leaked).toEqual([]);
+}
+
+/** An error as deeply as anything could print it: message, stack, every cause, every own property. */
+export function everythingIn(error: unknown): string {
+  const parts: string[] = [inspect(error, { depth: Infinity, showHidden: true })];
+  for (let e: unknown = error, i = 0; e && i < 10; e = (e as { cause?: unknown }).cause, i++) {
+    try {
+      parts.push(JSON.stringify(e, Object.getOwnPropertyNames(e)));
+    } catch {
+      parts.push(inspect(e));
+    }
+  }
+  return parts.join('\n');
+}
