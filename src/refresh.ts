@@ -70,16 +70,18 @@ async function lockedRefresh(o: RefreshOptions, signal: AbortSignal): Promise<{ 
     // lose the new one and log the person out at the next refresh (reuse
     // detection). Only the deadline cuts the request short; a cancel is
     // honoured once the answer is saved.
-    const requestSignal = withDeadline(undefined, o.timeout);
+    const request = withDeadline(undefined, o.timeout);
     if (signal.aborted) throw abortError(signal, 'the refresh', o.timeout);
     try {
       await faultHook?.('before_request');
-      result = await requestRefresh(o, data, secrets, requestSignal);
+      result = await requestRefresh(o, data, secrets, request.signal);
       await faultHook?.('after_response');
     } catch (e) {
-      const err = toLoopauthError(e, { doing: 'refreshing the access token', signal: requestSignal });
+      const err = toLoopauthError(e, { doing: 'refreshing the access token', signal: request.signal });
       if (err.code !== 'invalid_grant') throw err;
       return onInvalidGrant(o, data, spent, err);
+    } finally {
+      request.clear();
     }
     const next = toSecrets(result, secrets);
     try {
