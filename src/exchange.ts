@@ -8,6 +8,7 @@ import type { AuthorizationRequest } from './authorization.js';
 import { toLoopauthError, LoopauthError } from './errors.js';
 import type { HttpOptions } from './http.js';
 import { httpOptions } from './http.js';
+import { checkIdTokenSignature } from './id-token.js';
 import type { SessionSecrets } from './secrets.js';
 import { nowSeconds } from './secrets.js';
 
@@ -47,6 +48,7 @@ export async function exchangeCode(ctx: ExchangeContext, callbackUrl: URL): Prom
       expectedNonce: ctx.request.nonce ?? oauth.expectNoNonce,
       requireIdToken: ctx.requireIdToken,
     });
+    await checkIdTokenSignature(ctx.as, response, result, ctx.http);
     const claims = oauth.getValidatedIdTokenClaims(result);
     return { secrets: toSecrets(result, undefined), ...(claims?.sub ? { subject: claims.sub } : {}) };
   } catch (e) {

@@ -8,6 +8,7 @@ import { clientAuth, oauthClient, serverOf } from './client.js';
 import { LoopauthError, toLoopauthError } from './errors.js';
 import { resourceParams, toSecrets } from './exchange.js';
 import { httpOptions } from './http.js';
+import { checkIdTokenSignature } from './id-token.js';
 import { withProfileLock } from './lock.js';
 import type { ResolvedProfileOptions } from './options.js';
 import type { ProfileData } from './profiles.js';
@@ -92,7 +93,11 @@ function requestRefresh(o: RefreshOptions, data: ProfileData, secrets: SessionSe
       ...httpOptions(http),
       ...(data.resource?.length ? { additionalParameters: resourceParams(data.resource) } : {}),
     })
-    .then((response) => oauth.processRefreshTokenResponse(as, client, response));
+    .then(async (response) => {
+      const result = await oauth.processRefreshTokenResponse(as, client, response);
+      await checkIdTokenSignature(as, response, result, http);
+      return result;
+    });
 }
 
 /**
