@@ -48,12 +48,22 @@ export async function logout(options: LogoutOptions = {}): Promise<LogoutResult>
   return withProfileLock({ root: common.root, profile: common.profile, signal }, async () => {
     const data = readProfile(common.root, common.profile) ?? existing;
     const store = storeFor(data, options.store, common.appName, common.root);
-    const secrets = await readSecrets(store, common.profile);
-    if (!data.hasSession && !secrets) throw new LoopauthError('login_required', `profile ${common.profile} is already signed out`);
+    // An entry that cannot be read (a symlink planted in the file store's place, a
+    // torn entry) cannot be revoked, but must still be deleted: logout always deletes.
+    let unreadable: LoopauthError | undefined;
+    const secrets = await readSecrets(store, common.profile).catch((e: unknown) => {
+      unreadable = toLoopauthError(e, { doing: 'reading the secrets to revoke' });
+      if (unreadable.code === 'keychain_unavailable') throw unreadable; // deleting would fail the same way
+      return undefined;
+    });
+    if (!data.hasSession && !secrets && !unreadable) throw new LoopauthError('login_required', `profile ${common.profile} is already signed out`);
     const token = secrets?.refresh_token ?? secrets?.access_token;
     let revocation: LogoutResult['revocation'] = 'skipped';
     let revocationError: LoopauthError | undefined;
-    if (options.revoke !== false && token) {
+    if (options.revoke !== false && unreadable) {
+      revocation = 'failed';
+      revocationError = unreadable;
+    } else if (options.revoke !== false && token) {
       if (!data.server.revocation_endpoint) revocation = 'not_supported';
       else {
         try {

@@ -7,7 +7,8 @@
 import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { runCli, tempConfigDir } from '../../helpers/cli.mjs';
+import { spawn } from 'node:child_process';
+import { CLI_PATH, childEnv, runCli, tempConfigDir } from '../../helpers/cli.mjs';
 import type { CliResult } from '../../helpers/cli.mjs';
 import type { HostileServer } from './server.js';
 
@@ -53,13 +54,16 @@ export async function loginAgainst(
   server: HostileServer | string,
   args: string[] = [],
   env: Record<string, string | undefined> = {},
+  options: { config?: string; wrap?: (config: string) => string[] } = {},
 ): Promise<HostileRun> {
-  const config = await tempConfigDir();
+  const config = options.config ?? (await tempConfigDir());
   const record = path.join(config, '..', `${path.basename(config)}.browser.jsonl`);
   const issuer = typeof server === 'string' ? server : server.issuer;
-  const r = await runCli(['login', '--issuer', issuer, ...(args.includes('--client-id') ? [] : ['--client-id', 'hostile-cli']), '--store', 'file', ...(args.includes('--timeout') ? [] : ['--timeout', '10']), ...args], {
-    env: { XDG_CONFIG_HOME: config, BROWSER: recordingBrowser(record), ...env },
-  });
+  const argv = ['login', '--issuer', issuer, ...(args.includes('--client-id') ? [] : ['--client-id', 'hostile-cli']), '--store', 'file', ...(args.includes('--timeout') ? [] : ['--timeout', '10']), ...args];
+  const childEnvironment = { XDG_CONFIG_HOME: config, BROWSER: recordingBrowser(record), ...env };
+  const r = options.wrap
+    ? await runWrapped([...options.wrap(config), process.execPath, CLI_PATH, ...argv], childEnvironment)
+    : await runCli(argv, { env: childEnvironment });
   // The browser is detached: give it a moment to write down the page it ended on.
   for (let i = 0; i < 40 && existsSync(record) && !readFileSync(record, 'utf8').includes('"page"'); i++) await new Promise((res) => setTimeout(res, 50));
   const last = r.stderr.trim().split('\n').pop() ?? '';
@@ -81,4 +85,22 @@ export function secretLeaks(run: HostileRun, secrets: readonly string[]): string
       .map((f): [string, string] => [f, readFileSync(path.join(run.config, f), 'utf8')]),
   ];
   return places.flatMap(([where, text]) => secrets.filter((s) => s.length >= 8 && text.includes(s)).map((s) => `${where} has ${s.slice(0, 6)}…`));
+}
+
+/** Runs `command` (a wrapper such as `unshare -m sh -c ...` around the CLI) to completion, stdin closed. */
+function runWrapped(command: string[], env: Record<string, string | undefined>): Promise<CliResult> {
+  const started = Date.now();
+  return new Promise((resolve, reject) => {
+    const child = spawn(command[0]!, command.slice(1), { env: childEnv(env), stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (c: string) => (stdout += c));
+    child.stderr.setEncoding('utf8').on('data', (c: string) => (stderr += c));
+    const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
+    child.on('error', reject);
+    child.on('close', (code, signal) => {
+      clearTimeout(timer);
+      resolve({ code, signal, stdout, stderr, durationMs: Date.now() - started });
+    });
+  });
 }
