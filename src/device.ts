@@ -79,7 +79,7 @@ export async function signInWithDevice(ctx: DeviceFlowContext, save: (tokens: Ex
         interval += 5; // RFC 8628 §3.5
         continue;
       }
-      throw toLoopauthError(e, { doing: 'waiting for the device authorization', signal: ctx.signal });
+      throw toLoopauthError(e, { doing: 'waiting for the device authorization', signal: ctx.signal, redact: [device.device_code, ctx.clientSecret] });
     }
   }
 }

@@ -17,6 +17,8 @@ export interface ExchangeContext {
   readonly as: oauth.AuthorizationServer;
   readonly client: oauth.Client;
   readonly auth: oauth.ClientAuth;
+  /** Kept out of error messages. */
+  readonly clientSecret?: string;
   readonly redirectUri: string;
   readonly request: AuthorizationRequest;
   readonly resource?: readonly string[];
@@ -52,7 +54,11 @@ export async function exchangeCode(ctx: ExchangeContext, callbackUrl: URL): Prom
     const claims = oauth.getValidatedIdTokenClaims(result);
     return { secrets: toSecrets(result, undefined), ...(claims?.sub ? { subject: claims.sub } : {}) };
   } catch (e) {
-    throw toLoopauthError(e, { doing: 'exchanging the authorization code', signal: ctx.http.signal });
+    throw toLoopauthError(e, {
+      doing: 'exchanging the authorization code',
+      signal: ctx.http.signal,
+      redact: [params.get('code') ?? undefined, ctx.request.codeVerifier, ctx.clientSecret],
+    });
   }
 }
 

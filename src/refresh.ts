@@ -63,7 +63,7 @@ export async function refreshSession(o: RefreshOptions): Promise<{ data: Profile
       result = await requestRefresh(o, data, secrets, signal);
       await faultHook?.('after_response');
     } catch (e) {
-      const err = toLoopauthError(e, { doing: 'refreshing the access token', signal });
+      const err = toLoopauthError(e, { doing: 'refreshing the access token', signal, redact: [spent, secrets.client_secret] });
       if (err.code !== 'invalid_grant') throw err;
       return onInvalidGrant(o, data, spent, err);
     }

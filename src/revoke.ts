@@ -74,7 +74,7 @@ export async function logout(options: LogoutOptions = {}): Promise<LogoutResult>
           revocation = 'revoked';
         } catch (e) {
           revocation = 'failed';
-          revocationError = toLoopauthError(e, { doing: 'revoking the refresh token', signal });
+          revocationError = toLoopauthError(e, { doing: 'revoking the refresh token', signal, redact: [token, secrets?.client_secret] });
         }
       }
     }

@@ -18,6 +18,11 @@ export interface TokenContext {
   readonly issuer: string;
   readonly clientId: string;
   readonly nonce: string | undefined;
+  /** What the client sent: the code, its verifier, its secret (form or HTTP Basic). */
+  readonly code: string | undefined;
+  readonly verifier: string | undefined;
+  readonly clientSecret: string | undefined;
+  readonly refreshToken: string | undefined;
   /** A valid response: access, refresh and ID token. */
   readonly valid: Record<string, unknown>;
   /** Signs claims as an ID token (with the server's key unless `key` is given). */
@@ -116,12 +121,14 @@ export async function startHostileServer(options: HostileOptions = {}): Promise<
       res.writeHead(302, { location: back.href });
       res.end();
     },
-    '/token': (_req, res, body) => {
+    '/token': (req, res, body) => {
       exchanges++;
       const form = new URLSearchParams(body);
-      const verifier = form.get('code_verifier');
+      const verifier = form.get('code_verifier') ?? undefined;
       if (verifier) remember(verifier);
-      const secret = form.get('client_secret');
+      const basic = /^Basic (.+)$/i.exec(req.headers.authorization ?? '')?.[1];
+      const basicSecret = basic ? decodeURIComponent(Buffer.from(basic, 'base64').toString().split(':')[1] ?? '') : undefined;
+      const secret = form.get('client_secret') ?? basicSecret;
       if (secret) remember(secret);
       const clientId = form.get('client_id') ?? 'hostile-cli';
       const nonce = nonces.get(form.get('code') ?? '');
@@ -131,6 +138,10 @@ export async function startHostileServer(options: HostileOptions = {}): Promise<
         issuer,
         clientId,
         nonce,
+        code: form.get('code') ?? undefined,
+        verifier,
+        clientSecret: secret,
+        refreshToken: form.get('refresh_token') ?? undefined,
         valid: {
           access_token: remember(opaque('at')),
           refresh_token: remember(opaque('rt')),
