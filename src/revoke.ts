@@ -57,6 +57,9 @@ export async function logout(options: LogoutOptions = {}): Promise<LogoutResult>
       return undefined;
     });
     if (!data.hasSession && !secrets && !unreadable) throw new LoopauthError('login_required', `profile ${common.profile} is already signed out`);
+    // A session the store should hold but reads as empty: a locked keychain looks like
+    // this, and deleting would "succeed" while the entry stays. Probe before saying gone.
+    if (data.hasSession && !secrets && !unreadable) await store.check?.();
     const token = secrets?.refresh_token ?? secrets?.access_token;
     let revocation: LogoutResult['revocation'] = 'skipped';
     let revocationError: LoopauthError | undefined;
