@@ -82,6 +82,12 @@ export function toSecrets(result: oauth.TokenEndpointResponse, previous: Session
   if (typeof result.access_token !== 'string' || result.access_token === '') {
     throw new LoopauthError('invalid_response', 'the token response has no access_token');
   }
+  // RFC 6750 §2.1 b64token, loosely: printable ASCII without spaces. `token` prints it
+  // and `token --header` builds a header line from it; a CR/LF or an escape sequence
+  // would inject a header into curl -H or drive the terminal.
+  if (!/^[\x21-\x7e]+$/.test(result.access_token)) {
+    throw new LoopauthError('invalid_response', 'the access token has characters no bearer token may have');
+  }
   const expiresIn = typeof result.expires_in === 'number' && Number.isFinite(result.expires_in) && result.expires_in > 0
     ? Math.min(result.expires_in, maxLifetime)
     : assumedLifetime;
