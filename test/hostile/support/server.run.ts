@@ -59,7 +59,7 @@ export async function loginAgainst(
   const config = options.config ?? (await tempConfigDir());
   const record = path.join(config, '..', `${path.basename(config)}.browser.jsonl`);
   const issuer = typeof server === 'string' ? server : server.issuer;
-  const argv = ['login', '--issuer', issuer, ...(args.includes('--client-id') ? [] : ['--client-id', 'hostile-cli']), '--store', 'file', ...(args.includes('--timeout') ? [] : ['--timeout', '10']), ...args];
+  const argv = ['login', ...(args.includes('--resource-url') ? [] : ['--issuer', issuer]), ...(args.includes('--client-id') ? [] : ['--client-id', 'hostile-cli']), '--store', 'file', ...(args.includes('--timeout') ? [] : ['--timeout', '10']), ...args];
   const childEnvironment = { XDG_CONFIG_HOME: config, BROWSER: recordingBrowser(record), ...env };
   const r = options.wrap
     ? await runWrapped([...options.wrap(config), process.execPath, CLI_PATH, ...argv], childEnvironment)
