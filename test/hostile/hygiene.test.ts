@@ -101,27 +101,49 @@ describe('a server that echoes the secrets it was sent back in its error', () =>
   });
 
   it('does not carry them in the error login() rejects with, nor in its cause chain', async () => {
-    const s = await hostile({ token: echo });
-    const config = await tempConfigDir();
-    const error = await login({
-      issuer: s.issuer,
-      clientId: 'hostile-cli',
-      clientSecret,
-      store: 'memory',
-      env: { XDG_CONFIG_HOME: config },
-      timeout: 10,
-      // Plays the browser without holding up login(): the tab's answer comes only after the exchange.
-      openBrowser: (url) => {
-        void fetch(url, { redirect: 'manual' }).then((r) => fetch(r.headers.get('location')!)).catch(() => undefined);
-      },
-    }).then(
-      () => undefined,
-      (e: unknown) => e,
-    );
-    expect(error).toBeInstanceOf(LoopauthError);
-    expect((error as LoopauthError).code).toBe('invalid_grant');
-    const everything = `${inspect(error, { depth: 10, showHidden: true })}\n${JSON.stringify(error)}\n${JSON.stringify((error as Error).cause)}\n${(error as Error).stack}`;
-    for (const secret of [...s.secrets, clientSecret]) if (secret.length >= 8) expect(everything).not.toContain(secret);
-    expect(filesUnder(config).filter((f) => !f.includes('.lock'))).toEqual([]);
+    await expectCleanRejection(echo, 'invalid_grant');
   });
 });
+
+describe('the error login() rejects with, for each kind of lie', () => {
+  const lies: Record<string, [NonNullable<HostileOptions['token']>, string]> = {
+    'HTML with status 200': [() => ({ raw: '<html>hi</html>', headers: { 'content-type': 'text/html' } }), 'invalid_response'],
+    'no access_token': [({ valid: { access_token: _, ...rest } }) => rest, 'invalid_response'],
+    'a token_type other than Bearer': [(c) => ({ ...c.valid, token_type: 'mac' }), 'invalid_response'],
+    'a negative expires_in': [(c) => ({ ...c.valid, expires_in: -1 }), 'invalid_response'],
+    'an ID token with the wrong nonce': [(c) => ({ ...c.valid, id_token: c.idToken({ nonce: 'other' }) }), 'invalid_id_token'],
+    'an ID token with the wrong audience': [(c) => ({ ...c.valid, id_token: c.idToken({ aud: 'other' }) }), 'invalid_id_token'],
+  };
+  for (const [what, [token, code]] of Object.entries(lies)) {
+    it(`rejects ${what} with a LoopauthError (${code}) that holds none of the tokens it was sent`, async () => {
+      await expectCleanRejection(token, code);
+    });
+  }
+});
+
+/** login() against a server answering the exchange with `token`: the rejection and its cause chain hold no secret, nothing saved. */
+async function expectCleanRejection(token: NonNullable<HostileOptions['token']>, code: string): Promise<void> {
+  const s = await hostile({ token });
+  const config = await tempConfigDir();
+  const error = await login({
+    issuer: s.issuer,
+    clientId: 'hostile-cli',
+    clientSecret,
+    store: 'memory',
+    env: { XDG_CONFIG_HOME: config },
+    timeout: 10,
+    // Plays the browser without holding up login(): the tab's answer comes only after the exchange.
+    openBrowser: (url) => {
+      void fetch(url, { redirect: 'manual' }).then((r) => fetch(r.headers.get('location')!)).catch(() => undefined);
+    },
+  }).then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(error).toBeInstanceOf(LoopauthError);
+  expect((error as LoopauthError).code).toBe(code);
+  expect(s.tokenRequests()).toBe(1);
+  const everything = `${inspect(error, { depth: 10, showHidden: true })}\n${JSON.stringify(error)}\n${JSON.stringify((error as Error).cause)}\n${(error as Error).stack}`;
+  for (const secret of [...s.secrets, clientSecret]) if (secret.length >= 8) expect(everything).not.toContain(secret);
+  expect(filesUnder(config).filter((f) => !f.includes('.lock'))).toEqual([]);
+}

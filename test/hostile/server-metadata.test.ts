@@ -168,6 +168,15 @@ describe('metadata that is not metadata', () => {
     expectRefused(await loginAgainst(s), 'discovery_failed');
   });
 
+  it('does not follow a redirect to another server’s metadata: discovery_failed, the other server never asked', async () => {
+    const other = await hostile({});
+    const s = await hostile({
+      routes: { '/.well-known/openid-configuration': (_q, res) => void res.writeHead(302, { location: `${other.issuer}/.well-known/openid-configuration` }).end() },
+    });
+    expectRefused(await loginAgainst(s), 'discovery_failed');
+    expect(other.requests).toEqual([]);
+  });
+
   it('does not follow a redirect loop: discovery_failed, after a handful of requests at most', async () => {
     let hits = 0;
     const base = await rawServer((req, res) => {

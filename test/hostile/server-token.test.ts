@@ -187,6 +187,20 @@ describe('error responses built to attack the tab and the terminal', () => {
   });
 });
 
+describe('a token endpoint that redirects', () => {
+  it('does not follow a 307 to another server: the code, verifier and client secret never get there', async () => {
+    const evil = await hostile({});
+    const s = await hostile({
+      routes: { '/token': (_req, res) => void res.writeHead(307, { location: `${evil.issuer}/token` }).end() },
+    });
+    const run = await loginAgainst(s, [], { LOOPAUTH_CLIENT_SECRET: 'client-secret-never-redirected' });
+    expect(run.code).toBe(1);
+    expect(['invalid_response', 'server_error']).toContain(run.code_);
+    expect(evil.requests).toEqual([]);
+    expect(run.saved).toEqual([]);
+  });
+});
+
 describe('a token endpoint that never answers', () => {
   it('ends with timeout within --timeout, the tab gets an error page, nothing is saved', async () => {
     const s = await hostile({ routes: { '/token': () => new Promise<void>(() => undefined) } });
