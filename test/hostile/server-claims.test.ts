@@ -7,7 +7,7 @@ import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { removeTempConfigDirs, runCli } from '../helpers/cli.mjs';
 import { startHostileServer } from './support/server.js';
 import type { HostileOptions, HostileServer } from './support/server.js';
-import { loginAgainst } from './support/server.run.js';
+import { loginAgainst, secretLeaks } from './support/server.run.js';
 
 const servers: HostileServer[] = [];
 afterEach(async () => {
@@ -60,4 +60,39 @@ describe('access tokens that would inject', () => {
       expect(run.saved).toEqual([]);
     });
   }
+});
+
+describe('a dynamic client registration (RFC 7591) that lies', () => {
+  async function registering(answer: Record<string, unknown>): Promise<HostileServer> {
+    const s: HostileServer = await hostile({
+      metadata: (base) => ({ registration_endpoint: `${base}/register` }),
+      routes: {
+        '/register': (_req, res) => void res.writeHead(201, { 'content-type': 'application/json' }).end(JSON.stringify(answer)),
+      },
+    });
+    return s;
+  }
+
+  it('keeps no client secret a server hands to a public client, in any file', async () => {
+    const secret = 'registration-secret-0123456789';
+    const s = await registering({ client_id: 'registered-cli', client_secret: secret, client_secret_expires_at: 0, token_endpoint_auth_method: 'none' });
+    const run = await loginAgainst(s, [], {}, { register: true });
+    expect(run.stderr).toContain('Signed in');
+    expect(secretLeaks(run, [...s.secrets, secret])).toEqual([]);
+  });
+
+  it('shows a registered client id with escape sequences without its control characters in status', async () => {
+    const s = await registering({ client_id: `reg${escapes}` });
+    const run = await loginAgainst(s, [], {}, { register: true });
+    expect(run.stderr).not.toMatch(controlChars);
+    const status = await runCli(['status'], { env: { XDG_CONFIG_HOME: run.config } });
+    expect(status.stdout + status.stderr).not.toMatch(controlChars);
+  });
+
+  it('refuses a registration without a client_id: invalid_response, nothing launched', async () => {
+    const s = await registering({ client_name: 'no id here' });
+    const run = await loginAgainst(s, [], {}, { register: true });
+    expect(run.code_).toBe('invalid_response');
+    expect(run.launches).toEqual([]);
+  });
 });

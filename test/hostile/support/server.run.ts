@@ -54,12 +54,12 @@ export async function loginAgainst(
   server: HostileServer | string,
   args: string[] = [],
   env: Record<string, string | undefined> = {},
-  options: { config?: string; wrap?: (config: string) => string[] } = {},
+  options: { config?: string; wrap?: (config: string) => string[]; register?: boolean } = {},
 ): Promise<HostileRun> {
   const config = options.config ?? (await tempConfigDir());
   const record = path.join(config, '..', `${path.basename(config)}.browser.jsonl`);
   const issuer = typeof server === 'string' ? server : server.issuer;
-  const argv = ['login', ...(args.includes('--resource-url') ? [] : ['--issuer', issuer]), ...(args.includes('--client-id') ? [] : ['--client-id', 'hostile-cli']), '--store', 'file', ...(args.includes('--timeout') ? [] : ['--timeout', '10']), ...args];
+  const argv = ['login', ...(args.includes('--resource-url') ? [] : ['--issuer', issuer]), ...(args.includes('--client-id') || options.register ? [] : ['--client-id', 'hostile-cli']), '--store', 'file', ...(args.includes('--timeout') ? [] : ['--timeout', '10']), ...args];
   const childEnvironment = { XDG_CONFIG_HOME: config, BROWSER: recordingBrowser(record), ...env };
   const r = options.wrap
     ? await runWrapped([...options.wrap(config), process.execPath, CLI_PATH, ...argv], childEnvironment)
