@@ -88,6 +88,11 @@ export function toSecrets(result: oauth.TokenEndpointResponse, previous: Session
   if (!/^[\x21-\x7e]+$/.test(result.access_token)) {
     throw new LoopauthError('invalid_response', 'the access token has characters no bearer token may have');
   }
+  // oauth4webapi also takes DPoP; loopauth sends no DPoP proof, and a DPoP-bound token
+  // printed as "Authorization: Bearer" would only fail later, further from the cause.
+  if (typeof result.token_type !== 'string' || result.token_type.toLowerCase() !== 'bearer') {
+    throw new LoopauthError('invalid_response', 'the server issued a token that is not a Bearer token');
+  }
   const expiresIn = typeof result.expires_in === 'number' && Number.isFinite(result.expires_in) && result.expires_in > 0
     ? Math.min(result.expires_in, maxLifetime)
     : assumedLifetime;

@@ -78,6 +78,10 @@ describe('token_type', () => {
     expectFailed(await exchangeWith((c) => ({ ...c.valid, token_type: 'mac' })), 'invalid_response');
   });
 
+  it('refuses a DPoP-bound token it sent no proof for: invalid_response, never printed as Bearer', async () => {
+    expectFailed(await exchangeWith((c) => ({ ...c.valid, token_type: 'DPoP' })), 'invalid_response');
+  });
+
   it('refuses a missing token_type: invalid_response', async () => {
     expectFailed(await exchangeWith(({ valid: { token_type: _, ...rest } }) => rest), 'invalid_response');
   });
