@@ -13,7 +13,7 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { CLI_PATH, REPO_ROOT } from '../helpers/cli.mjs';
 import { startHostileServer } from './support/server.js';
-import { recordingBrowser, readRecord } from './support/server.run.js';
+import { filesUnder, recordingBrowser, readRecord } from './support/server.run.js';
 
 const tools = ['dbus-run-session', 'gnome-keyring-daemon', 'gdbus'].every((t) => spawnSync('sh', ['-c', `command -v ${t}`]).status === 0);
 const keytarLoads = spawnSync(process.execPath, ['-e', "require('keytar')"], { cwd: REPO_ROOT }).status === 0;
@@ -39,6 +39,7 @@ describe.skipIf(!tools || !keytarLoads)('a locked keyring (a private gnome-keyri
   const record = path.join(work, 'browser.jsonl');
   let steps: Map<string, { code: number; last: string }>;
   let tokenRequests = 0;
+  let leaks: string[] = [];
 
   const ran = (async () => {
     const s = await startHostileServer();
@@ -51,6 +52,12 @@ describe.skipIf(!tools || !keytarLoads)('a locked keyring (a private gnome-keyri
       child.stdout.setEncoding('utf8').on('data', (c: string) => (out += c));
       await new Promise((resolve) => child.on('close', resolve));
       tokenRequests = s.tokenRequests();
+      // With the keychain as the store, no file under the config folder may hold a secret.
+      const config = path.join(work, 'config');
+      leaks = filesUnder(config).flatMap((f) => {
+        const text = readFileSync(path.join(config, f), 'utf8');
+        return s.secrets.filter((secret) => secret.length >= 8 && text.includes(secret)).map(() => f);
+      });
       steps = new Map(
         out.trim().split('\n').map((line) => {
           const [name, code, ...rest] = line.split(' ');
@@ -63,10 +70,11 @@ describe.skipIf(!tools || !keytarLoads)('a locked keyring (a private gnome-keyri
   })();
   afterAll(() => ran);
 
-  it('signs in and reads the token while the keyring is unlocked (control)', async () => {
+  it('signs in and reads the token while the keyring is unlocked (control), with no secret in any file of the config folder', async () => {
     await ran;
     expect(steps.get('login')?.code).toBe(0);
     expect(steps.get('token-unlocked')?.code).toBe(0);
+    expect(leaks).toEqual([]);
   });
 
   it('fails token with keychain_unavailable (exit 1, not "no session"), sending nothing to the server', async () => {
