@@ -191,6 +191,24 @@ describe('error responses built to attack the tab and the terminal', () => {
   });
 });
 
+describe('a JWKS endpoint that lies or says nothing', () => {
+  it('refuses the sign-in when the JWKS is not JSON: the ID token cannot be checked, nothing saved', async () => {
+    const s = await hostile({ routes: { '/jwks': (_q, res) => void res.writeHead(200, { 'content-type': 'application/json' }).end('{"keys": [') } });
+    const run = await loginAgainst(s);
+    expect(run.code).toBe(1);
+    expect(['invalid_id_token', 'invalid_response']).toContain(run.code_);
+    expect(run.saved).toEqual([]);
+  });
+
+  it('ends with timeout within --timeout when the JWKS never comes', async () => {
+    const s = await hostile({ routes: { '/jwks': () => new Promise<void>(() => undefined) } });
+    const run = await loginAgainst(s, ['--timeout', '3']);
+    expect(run.code_).toBe('timeout');
+    expect(run.durationMs).toBeLessThan(5500);
+    expect(run.saved).toEqual([]);
+  });
+});
+
 describe('a token endpoint that redirects', () => {
   it('does not follow a 307 to another server: the code, verifier and client secret never get there', async () => {
     const evil = await hostile({});
