@@ -8,7 +8,6 @@ import { clientAuth, oauthClient, serverOf } from './client.js';
 import { LoopauthError, toLoopauthError } from './errors.js';
 import { resourceParams, toSecrets } from './exchange.js';
 import { httpOptions } from './http.js';
-import { checkIdTokenSignature } from './id-token.js';
 import { withProfileLock } from './lock.js';
 import type { ResolvedProfileOptions } from './options.js';
 import type { ProfileData } from './profiles.js';
@@ -67,7 +66,7 @@ export async function refreshSession(o: RefreshOptions): Promise<{ data: Profile
       if (err.code !== 'invalid_grant') throw err;
       return onInvalidGrant(o, data, spent, err);
     }
-    const next = toSecrets(result, secrets);
+    const next = await keepRotatedOnRefusal(o, secrets, spent, result);
     try {
       await writeSecrets(o.store, o.profile, next);
     } catch (e) {
@@ -93,11 +92,25 @@ function requestRefresh(o: RefreshOptions, data: ProfileData, secrets: SessionSe
       ...httpOptions(http),
       ...(data.resource?.length ? { additionalParameters: resourceParams(data.resource) } : {}),
     })
-    .then(async (response) => {
-      const result = await oauth.processRefreshTokenResponse(as, client, response);
-      await checkIdTokenSignature(as, response, result, http);
-      return result;
-    });
+    // No ID-token signature check here (login() does one): it would need the JWKS, and a
+    // JWKS fetch failing after the server rotated the refresh token would lose the new one.
+    .then((response) => oauth.processRefreshTokenResponse(as, client, response));
+}
+
+/**
+ * toSecrets refuses an unusable access token (not Bearer, bad characters); if
+ * the same answer rotated the refresh token, the new one is saved before the
+ * refusal, or the next refresh would spend the dead one and a server with
+ * reuse detection would end the grant.
+ */
+async function keepRotatedOnRefusal(o: RefreshOptions, secrets: SessionSecrets, spent: string, result: oauth.TokenEndpointResponse): Promise<SessionSecrets> {
+  try {
+    return toSecrets(result, secrets);
+  } catch (e) {
+    const rotated = typeof result.refresh_token === 'string' && result.refresh_token !== '' && result.refresh_token !== spent ? result.refresh_token : undefined;
+    if (rotated) await writeSecrets(o.store, o.profile, { ...secrets, refresh_token: rotated, expires_at: 0 }).catch(() => undefined);
+    throw e;
+  }
 }
 
 /**

@@ -233,3 +233,30 @@ describe('a token endpoint that never answers', () => {
     expect(run.saved).toEqual([]);
   });
 });
+
+describe('a refresh answered with an unusable access token', () => {
+  it('fails token with invalid_response but keeps the rotated refresh token, so the next refresh spends the new one', async () => {
+    let mode: 'login' | 'unusable' | 'fine' = 'login';
+    const presented: (string | undefined)[] = [];
+    const issued: string[] = [];
+    const s = await hostile({
+      token: (c) => {
+        if (c.refreshToken) presented.push(c.refreshToken);
+        issued.push(c.valid.refresh_token as string);
+        if (mode === 'login') return { ...c.valid, expires_in: 1 };
+        return mode === 'unusable' ? { ...c.valid, token_type: 'DPoP' } : c.valid;
+      },
+    });
+    const run = await loginAgainst(s);
+    expect(run.code).toBe(0);
+    await new Promise((r) => setTimeout(r, 1100));
+    mode = 'unusable';
+    const refused = await runCli(['token'], { env: { XDG_CONFIG_HOME: run.config } });
+    expect(refused.code).toBe(1);
+    expect(refused.stdout).toBe('');
+    mode = 'fine';
+    const next = await runCli(['token'], { env: { XDG_CONFIG_HOME: run.config } });
+    expect(next.code).toBe(0);
+    expect(presented).toEqual([issued[0], issued[1]]); // the second refresh used the token the refused answer rotated in
+  });
+});
