@@ -80,11 +80,20 @@ describe('issuer mismatch', () => {
 });
 
 describe('insecure endpoints', () => {
-  for (const field of ['authorization_endpoint', 'token_endpoint', 'jwks_uri', 'revocation_endpoint', 'registration_endpoint']) {
+  for (const field of ['authorization_endpoint', 'token_endpoint', 'jwks_uri', 'revocation_endpoint', 'registration_endpoint', 'device_authorization_endpoint', 'userinfo_endpoint']) {
     it(`refuses an http ${field} on a non-loopback host with insecure_url`, async () => {
       const s = await hostile({ metadata: () => ({ [field]: `http://auth.example.com/${field}` }) });
       expectRefused(await loginAgainst(s), 'insecure_url');
       expect(s.tokenRequests()).toBe(0);
+    });
+  }
+});
+
+describe('loopback lookalikes', () => {
+  for (const host of ['localhost.evil.example', '127.0.0.1.nip.io', '[::ffff:7f00:1]', '0.0.0.0', '127.0.0.1@evil.example']) {
+    it(`refuses an http token endpoint on ${host}, which only looks like loopback: insecure_url`, async () => {
+      const s = await hostile({ metadata: () => ({ token_endpoint: `http://${host}:8080/token` }) });
+      expectRefused(await loginAgainst(s), 'insecure_url');
     });
   }
 });
