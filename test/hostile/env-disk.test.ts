@@ -8,7 +8,7 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { removeTempConfigDirs, tempConfigDir } from '../helpers/cli.mjs';
+import { CLI_PATH, removeTempConfigDirs, tempConfigDir } from '../helpers/cli.mjs';
 import { startHostileServer } from './support/server.js';
 import type { HostileServer } from './support/server.js';
 import { filesUnder, loginAgainst, secretLeaks } from './support/server.run.js';
@@ -60,6 +60,28 @@ describe.skipIf(!canMount)('a config folder that cannot be written (real mounts 
     expect(run.page?.status).toBe(400);
     expect(left).toEqual([]);
     expect(secretLeaks(run, s.secrets)).toEqual([]);
+  });
+
+  it('prints no access token when the disk fills before a rotated refresh token is saved: store_failed, and the next token still works once there is room', async () => {
+    const s = await startHostileServer({ token: (c) => ({ ...c.valid, expires_in: 1 }) });
+    servers.push(s);
+    const config = await tempConfigDir();
+    // Sign in with room, fill the disk, refresh (must fail), free the disk, refresh again.
+    const fillThenRefresh = `set -e; dir=$1; out=$2; shift 2; mount -t tmpfs -o size=512k tmpfs "$dir"
+set +e; "$@" 2>/dev/null; login=$?; sleep 1.1
+dd if=/dev/zero of="$dir/filler" bs=4096 2>/dev/null
+"$NODE" "$CLI" token > "$out.full.stdout" 2> "$out.full.stderr"; echo $? > "$out.full.code"
+rm -f "$dir/filler"; "$NODE" "$CLI" token > "$out.room.stdout" 2>/dev/null; echo $? > "$out.room.code"; exit $login`;
+    const out = `${config}.out`;
+    const run = await loginAgainst(s, [], { NODE: process.execPath, CLI: CLI_PATH }, { config, wrap: (dir) => ['unshare', '-m', 'sh', '-c', fillThenRefresh, 'sh', dir, out] });
+    expect(run.code).toBe(0);
+    const read = (f: string) => readFileSync(`${out}.${f}`, 'utf8').trim();
+    expect(read('full.stderr')).toMatch(/loopauth: store_failed: .*ENOSPC/);
+    expect(read('full.code')).toBe('1');
+    expect(read('full.stdout')).toBe('');
+    // The rotated token could not be kept (the disk was full); this server accepts the old one again, so token works once there is room.
+    expect(read('room.code')).toBe('0');
+    expect(read('room.stdout')).toMatch(/^at-/);
   });
 
   it('signs in on the same mounts when the disk has room (control: the namespace wrapper itself works)', async () => {
