@@ -74,6 +74,7 @@ export async function signInWithBrowser(ctx: BrowserFlowContext, save: (tokens: 
         as: ctx.as,
         client: ctx.client,
         auth: ctx.auth,
+        ...(ctx.clientSecret ? { clientSecret: ctx.clientSecret } : {}),
         redirectUri: listener.redirectUri,
         request,
         resource: ctx.resource,

@@ -6,7 +6,7 @@
 import { spawn } from 'node:child_process';
 import { LoopauthError } from './errors.js';
 import type { OpenBrowser } from './options.js';
-import { requireBrowsableUrl } from './urls.js';
+import { requireBrowsableEndpoint } from './urls.js';
 
 /**
  * Splits a command line into words as a POSIX shell would, without running
@@ -94,7 +94,9 @@ export function systemBrowser(env: NodeJS.ProcessEnv = process.env): OpenBrowser
  * person can open it by hand.
  */
 export async function openAuthorizationUrl(url: string, opener: OpenBrowser, warn: (line: string) => void): Promise<void> {
-  requireBrowsableUrl(new URL(url));
+  // The text itself, not only its parse: the opener gets the text, and the
+  // parser would have percent-encoded a backtick that the text still has.
+  requireBrowsableEndpoint(url, 'the authorization URL');
   try {
     await opener(url);
   } catch (e) {

@@ -11,7 +11,7 @@ import type { FlowContext } from './flow-context.js';
 import { httpOptions } from './http.js';
 import type { LoginOptions, Session } from './options.js';
 import { abortError } from './signals.js';
-import { requireBrowsableUrl } from './urls.js';
+import { requireBrowsableEndpoint } from './urls.js';
 
 /** Whether there is a desktop to open a browser on (RFC 8252 flows need one nearby). */
 export function hasDesktop(env: NodeJS.ProcessEnv = process.env): boolean {
@@ -47,13 +47,18 @@ export async function signInWithDevice(ctx: DeviceFlowContext, save: (tokens: Ex
   try {
     const response = await oauth.deviceAuthorizationRequest(ctx.as, ctx.client, ctx.auth, params, httpOptions(ctx.http));
     device = await oauth.processDeviceAuthorizationResponse(ctx.as, ctx.client, response);
-    requireBrowsableUrl(new URL(device.verification_uri));
+    // All three are printed on the person's terminal as the server sent them: checked as text.
+    requireBrowsableEndpoint(device.verification_uri, "the server's verification_uri");
+    if (!/^[\x21-\x7e]{1,64}$/.test(device.user_code.replace(/ /g, '-'))) {
+      throw new LoopauthError('invalid_response', 'the server sent a user code that cannot be shown safely');
+    }
   } catch (e) {
     throw toLoopauthError(e, { doing: 'starting the device authorization', signal: ctx.signal });
   }
+  const complete = device.verification_uri_complete;
   ctx.onUserCode?.({
     verificationUri: device.verification_uri,
-    ...(device.verification_uri_complete ? { verificationUriComplete: device.verification_uri_complete } : {}),
+    ...(complete && isBrowsable(complete) ? { verificationUriComplete: complete } : {}),
     userCode: device.user_code,
     expiresIn: device.expires_in,
   });
@@ -76,7 +81,7 @@ export async function signInWithDevice(ctx: DeviceFlowContext, save: (tokens: Ex
         interval += 5; // RFC 8628 §3.5
         continue;
       }
-      throw toLoopauthError(e, { doing: 'waiting for the device authorization', signal: ctx.signal });
+      throw toLoopauthError(e, { doing: 'waiting for the device authorization', signal: ctx.signal, redact: [device.device_code, ctx.clientSecret] });
     }
   }
 }
@@ -94,4 +99,14 @@ function sleep(ms: number, signal: AbortSignal, timeout: number): Promise<void> 
     };
     signal.addEventListener('abort', onAbort, { once: true });
   });
+}
+
+/** verification_uri_complete is optional: an unsafe one is left out, not fatal. */
+function isBrowsable(text: string): boolean {
+  try {
+    requireBrowsableEndpoint(text, 'verification_uri_complete');
+    return true;
+  } catch {
+    return false;
+  }
 }

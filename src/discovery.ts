@@ -6,7 +6,7 @@ import * as oauth from 'oauth4webapi';
 import { LoopauthError, toLoopauthError } from './errors.js';
 import type { HttpOptions } from './http.js';
 import { httpOptions } from './http.js';
-import { requireSecureUrl, safeOrigin } from './urls.js';
+import { requireBrowsableEndpoint, requireSecureUrl, safeOrigin } from './urls.js';
 
 const endpointFields = [
   'authorization_endpoint',
@@ -71,6 +71,8 @@ function checkEndpoints(as: oauth.AuthorizationServer): void {
       throw new LoopauthError('insecure_url', `the server's ${field} is not a valid URL`);
     }
     requireSecureUrl(url, `the server's ${field}`);
+    // Refused before anything listens, prints or launches, not only at open time.
+    if (field === 'authorization_endpoint') requireBrowsableEndpoint(value, `the server's ${field}`);
   }
   if (!as.authorization_endpoint && !as.device_authorization_endpoint) {
     throw new LoopauthError('discovery_failed', 'the server has no authorization_endpoint');

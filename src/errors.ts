@@ -83,9 +83,20 @@ function safeErrorValue(value: unknown): string | undefined {
     : undefined;
 }
 
-function describe(error: string, description: unknown): string {
-  const desc = typeof description === 'string' && description ? `: ${sanitizeText(description)}` : '';
-  return `the authorization server answered ${error}${desc}`;
+function describe(error: string, description: string | undefined): string {
+  return `the authorization server answered ${error}${description ? `: ${description}` : ''}`;
+}
+
+/**
+ * The server's description, cleaned for a terminal, with every secret of the
+ * request taken out: a hostile or careless server may echo the code, the
+ * verifier or the client secret back, and we must not print them.
+ */
+function cleanDescription(description: unknown, redact: readonly (string | undefined)[] | undefined): string | undefined {
+  if (typeof description !== 'string' || description === '') return undefined;
+  let text = description;
+  for (const secret of redact ?? []) if (secret && secret.length >= 4) text = text.split(secret).join('[redacted]');
+  return sanitizeText(text);
 }
 
 const networkCodes = new Set([
@@ -123,6 +134,8 @@ export interface ErrorContext {
   readonly doing: string;
   /** The abort signal of the operation, to tell a timeout from a cancel. */
   readonly signal?: AbortSignal;
+  /** Secrets the request carried (code, verifier, tokens, client secret): never repeated from the server's answer. */
+  readonly redact?: readonly (string | undefined)[];
 }
 
 /**
@@ -143,21 +156,16 @@ export function toLoopauthError(e: unknown, ctx: ErrorContext): LoopauthError {
   if (err?.name === 'ResponseBodyError') {
     const rb = e as ResponseBodyError;
     const value = safeErrorValue(rb.error) ?? 'server_error';
-    const cause: LoopauthErrorCause = {
-      error: value,
-      status: rb.status,
-      ...(typeof rb.error_description === 'string' ? { error_description: sanitizeText(rb.error_description) } : {}),
-    };
-    return new LoopauthError(value, `${describe(value, rb.error_description)} while ${ctx.doing}`, cause);
+    const description = cleanDescription(rb.error_description, ctx.redact);
+    const cause: LoopauthErrorCause = { error: value, status: rb.status, ...(description ? { error_description: description } : {}) };
+    return new LoopauthError(value, `${describe(value, description)} while ${ctx.doing}`, cause);
   }
   if (err?.name === 'AuthorizationResponseError') {
     const ar = e as AuthorizationResponseError;
     const value = safeErrorValue(ar.error) ?? 'server_error';
-    const cause: LoopauthErrorCause = {
-      error: value,
-      ...(typeof ar.error_description === 'string' ? { error_description: sanitizeText(ar.error_description) } : {}),
-    };
-    return new LoopauthError(value, describe(value, ar.error_description), cause);
+    const description = cleanDescription(ar.error_description, ctx.redact);
+    const cause: LoopauthErrorCause = { error: value, ...(description ? { error_description: description } : {}) };
+    return new LoopauthError(value, describe(value, description), cause);
   }
   if (err?.name === 'WWWAuthenticateChallengeError') {
     const status = typeof err.status === 'number' ? err.status : undefined;

@@ -8,6 +8,7 @@ import type { AuthorizationRequest } from './authorization.js';
 import { toLoopauthError, LoopauthError } from './errors.js';
 import type { HttpOptions } from './http.js';
 import { httpOptions } from './http.js';
+import { checkIdTokenSignature } from './id-token.js';
 import type { SessionSecrets } from './secrets.js';
 import { nowSeconds } from './secrets.js';
 
@@ -16,6 +17,8 @@ export interface ExchangeContext {
   readonly as: oauth.AuthorizationServer;
   readonly client: oauth.Client;
   readonly auth: oauth.ClientAuth;
+  /** Kept out of error messages. */
+  readonly clientSecret?: string;
   readonly redirectUri: string;
   readonly request: AuthorizationRequest;
   readonly resource?: readonly string[];
@@ -47,10 +50,15 @@ export async function exchangeCode(ctx: ExchangeContext, callbackUrl: URL): Prom
       expectedNonce: ctx.request.nonce ?? oauth.expectNoNonce,
       requireIdToken: ctx.requireIdToken,
     });
+    await checkIdTokenSignature(ctx.as, response, result, ctx.http);
     const claims = oauth.getValidatedIdTokenClaims(result);
     return { secrets: toSecrets(result, undefined), ...(claims?.sub ? { subject: claims.sub } : {}) };
   } catch (e) {
-    throw toLoopauthError(e, { doing: 'exchanging the authorization code', signal: ctx.http.signal });
+    throw toLoopauthError(e, {
+      doing: 'exchanging the authorization code',
+      signal: ctx.http.signal,
+      redact: [params.get('code') ?? undefined, ctx.request.codeVerifier, ctx.clientSecret],
+    });
   }
 }
 
@@ -73,6 +81,17 @@ const assumedLifetime = 300;
 export function toSecrets(result: oauth.TokenEndpointResponse, previous: SessionSecrets | undefined): SessionSecrets {
   if (typeof result.access_token !== 'string' || result.access_token === '') {
     throw new LoopauthError('invalid_response', 'the token response has no access_token');
+  }
+  // RFC 6750 §2.1 b64token, loosely: printable ASCII without spaces. `token` prints it
+  // and `token --header` builds a header line from it; a CR/LF or an escape sequence
+  // would inject a header into curl -H or drive the terminal.
+  if (!/^[\x21-\x7e]+$/.test(result.access_token)) {
+    throw new LoopauthError('invalid_response', 'the access token has characters no bearer token may have');
+  }
+  // oauth4webapi also takes DPoP; loopauth sends no DPoP proof, and a DPoP-bound token
+  // printed as "Authorization: Bearer" would only fail later, further from the cause.
+  if (typeof result.token_type !== 'string' || result.token_type.toLowerCase() !== 'bearer') {
+    throw new LoopauthError('invalid_response', 'the server issued a token that is not a Bearer token');
   }
   const expiresIn = typeof result.expires_in === 'number' && Number.isFinite(result.expires_in) && result.expires_in > 0
     ? Math.min(result.expires_in, maxLifetime)

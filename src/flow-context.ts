@@ -7,6 +7,8 @@ export interface FlowContext {
   readonly as: oauth.AuthorizationServer;
   readonly client: oauth.Client;
   readonly auth: oauth.ClientAuth;
+  /** The client secret behind `auth`, if any: only to keep it out of error messages. */
+  readonly clientSecret?: string;
   readonly scopes: readonly string[];
   readonly resource: readonly string[];
   readonly http: HttpOptions;

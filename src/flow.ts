@@ -70,6 +70,7 @@ export async function login(options: LoginOptions): Promise<Session> {
       as,
       client: oauthClient(clientId),
       auth: clientAuth(authMethod, plan.clientSecret),
+      ...(plan.clientSecret ? { clientSecret: plan.clientSecret } : {}),
       scopes: target.scopes,
       resource: target.resource,
       http,

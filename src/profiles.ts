@@ -9,6 +9,7 @@ import { promises as fs, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { LoopauthError } from './errors.js';
 import { writeFileAtomic } from './atomic.js';
+import { isLoopbackHost } from './urls.js';
 
 /** The profile format this version of loopauth reads and writes. */
 export const profileVersion = 1;
@@ -105,7 +106,28 @@ function parseProfile(text: string, file: string): ProfileData {
     p.server !== null &&
     typeof p.server.token_endpoint === 'string';
   if (!valid) throw new LoopauthError('profile_corrupt', `the profile file ${file} is incomplete; fix or remove it`);
+  checkSavedEndpoints(p.server, file);
   return p as ProfileData;
+}
+
+/**
+ * The saved endpoints are where refresh tokens and client secrets go: one
+ * edited to plain http on another host (by hand, a dotfile sync, a tool)
+ * must stop the refresh, not send the token in the clear. Checked as
+ * discovery checked them, from the URL's text.
+ */
+function checkSavedEndpoints(server: Partial<ServerEndpoints>, file: string): void {
+  for (const [field, value] of Object.entries(server)) {
+    if (!field.endsWith('_endpoint') && field !== 'jwks_uri' && field !== 'issuer') continue;
+    let ok = false;
+    try {
+      const url = new URL(String(value));
+      ok = url.protocol === 'https:' || (url.protocol === 'http:' && isLoopbackHost(url.hostname));
+    } catch {
+      ok = false;
+    }
+    if (!ok) throw new LoopauthError('profile_corrupt', `the profile file ${file} names an insecure ${field}; run loopauth login again`);
+  }
 }
 
 /**

@@ -77,13 +77,13 @@ async function lockedRefresh(o: RefreshOptions, signal: AbortSignal): Promise<{ 
       result = await requestRefresh(o, data, secrets, request.signal);
       await faultHook?.('after_response');
     } catch (e) {
-      const err = toLoopauthError(e, { doing: 'refreshing the access token', signal: request.signal });
+      const err = toLoopauthError(e, { doing: 'refreshing the access token', signal: request.signal, redact: [spent, secrets.client_secret] });
       if (err.code !== 'invalid_grant') throw err;
       return onInvalidGrant(o, data, spent, err);
     } finally {
       request.clear();
     }
-    const next = toSecrets(result, secrets);
+    const next = await keepRotatedOnRefusal(o, secrets, spent, result);
     try {
       await writeSecrets(o.store, o.profile, next);
     } catch (e) {
@@ -110,7 +110,25 @@ function requestRefresh(o: RefreshOptions, data: ProfileData, secrets: SessionSe
       ...httpOptions(http),
       ...(data.resource?.length ? { additionalParameters: resourceParams(data.resource) } : {}),
     })
+    // No ID-token signature check here (login() does one): it would need the JWKS, and a
+    // JWKS fetch failing after the server rotated the refresh token would lose the new one.
     .then((response) => oauth.processRefreshTokenResponse(as, client, response));
+}
+
+/**
+ * toSecrets refuses an unusable access token (not Bearer, bad characters); if
+ * the same answer rotated the refresh token, the new one is saved before the
+ * refusal, or the next refresh would spend the dead one and a server with
+ * reuse detection would end the grant.
+ */
+async function keepRotatedOnRefusal(o: RefreshOptions, secrets: SessionSecrets, spent: string, result: oauth.TokenEndpointResponse): Promise<SessionSecrets> {
+  try {
+    return toSecrets(result, secrets);
+  } catch (e) {
+    const rotated = typeof result.refresh_token === 'string' && result.refresh_token !== '' && result.refresh_token !== spent ? result.refresh_token : undefined;
+    if (rotated) await writeSecrets(o.store, o.profile, { ...secrets, refresh_token: rotated, expires_at: 0 }).catch(() => undefined);
+    throw e;
+  }
 }
 
 /**

@@ -7,7 +7,8 @@ import { clientAuth, oauthClient, serverOf } from './client.js';
 import { LoopauthError, toLoopauthError } from './errors.js';
 import { httpOptions } from './http.js';
 import { withProfileLock } from './lock.js';
-import type { ProfileOptions } from './options.js';
+import type { ProfileOptions, ResolvedProfileOptions } from './options.js';
+import type { ProfileData } from './profiles.js';
 import { resolveProfileOptions } from './options.js';
 import { readProfile, writeProfile } from './profiles.js';
 import { readSecrets } from './secrets.js';
@@ -45,37 +46,53 @@ export async function logout(options: LogoutOptions = {}): Promise<LogoutResult>
   const existing = readProfile(common.root, common.profile);
   if (!existing) throw new LoopauthError('login_required', `no profile ${common.profile}`);
   const deadline = withDeadline(common.signal, options.timeout ?? 30);
-  const signal = deadline.signal;
   try {
-    return await withProfileLock({ root: common.root, profile: common.profile, signal }, async () => {
-      const data = readProfile(common.root, common.profile) ?? existing;
-      const store = storeFor(data, options.store, common.appName, common.root);
-      const secrets = await readSecrets(store, common.profile);
-      if (!data.hasSession && !secrets) throw new LoopauthError('login_required', `profile ${common.profile} is already signed out`);
-      const token = secrets?.refresh_token ?? secrets?.access_token;
-      let revocation: LogoutResult['revocation'] = 'skipped';
-      let revocationError: LoopauthError | undefined;
-      if (options.revoke !== false && token) {
-        if (!data.server.revocation_endpoint) revocation = 'not_supported';
-        else {
-          try {
-            const as = serverOf(data.server);
-            const http = { signal, ...(common.fetch ? { fetch: common.fetch } : {}), ...(common.debug ? { debug: common.debug } : {}) };
-            const response = await oauth.revocationRequest(as, oauthClient(data.clientId), clientAuth(data.authMethod, secrets?.client_secret), token, httpOptions(http));
-            await oauth.processRevocationResponse(response);
-            revocation = 'revoked';
-          } catch (e) {
-            revocation = 'failed';
-            revocationError = toLoopauthError(e, { doing: 'revoking the refresh token', signal });
-          }
-        }
-      }
-      const deleted = await store.delete(common.profile);
-      const { version: _v, updatedAt: _u, subject: _s, ...rest } = data;
-      await writeProfile(common.root, common.profile, { ...rest, hasSession: false });
-      return { profile: common.profile, revocation, ...(revocationError ? { revocationError } : {}), deleted };
-    });
+    return await logoutLocked(options, common, existing, deadline.signal);
   } finally {
     deadline.clear();
   }
+}
+
+async function logoutLocked(options: LogoutOptions, common: ResolvedProfileOptions, existing: ProfileData, signal: AbortSignal): Promise<LogoutResult> {
+  return withProfileLock({ root: common.root, profile: common.profile, signal }, async () => {
+    const data = readProfile(common.root, common.profile) ?? existing;
+    const store = storeFor(data, options.store, common.appName, common.root);
+    // An entry that cannot be read (a symlink planted in the file store's place, a
+    // torn entry) cannot be revoked, but must still be deleted: logout always deletes.
+    let unreadable: LoopauthError | undefined;
+    const secrets = await readSecrets(store, common.profile).catch((e: unknown) => {
+      unreadable = toLoopauthError(e, { doing: 'reading the secrets to revoke' });
+      if (unreadable.code === 'keychain_unavailable') throw unreadable; // deleting would fail the same way
+      return undefined;
+    });
+    if (!data.hasSession && !secrets && !unreadable) throw new LoopauthError('login_required', `profile ${common.profile} is already signed out`);
+    // A session the store should hold but reads as empty: a locked keychain looks like
+    // this, and deleting would "succeed" while the entry stays. Probe before saying gone.
+    if (data.hasSession && !secrets && !unreadable) await store.check?.();
+    const token = secrets?.refresh_token ?? secrets?.access_token;
+    let revocation: LogoutResult['revocation'] = 'skipped';
+    let revocationError: LoopauthError | undefined;
+    if (options.revoke !== false && unreadable) {
+      revocation = 'failed';
+      revocationError = unreadable;
+    } else if (options.revoke !== false && token) {
+      if (!data.server.revocation_endpoint) revocation = 'not_supported';
+      else {
+        try {
+          const as = serverOf(data.server);
+          const http = { signal, ...(common.fetch ? { fetch: common.fetch } : {}), ...(common.debug ? { debug: common.debug } : {}) };
+          const response = await oauth.revocationRequest(as, oauthClient(data.clientId), clientAuth(data.authMethod, secrets?.client_secret), token, httpOptions(http));
+          await oauth.processRevocationResponse(response);
+          revocation = 'revoked';
+        } catch (e) {
+          revocation = 'failed';
+          revocationError = toLoopauthError(e, { doing: 'revoking the refresh token', signal, redact: [token, secrets?.client_secret] });
+        }
+      }
+    }
+    const deleted = await store.delete(common.profile);
+    const { version: _v, updatedAt: _u, subject: _s, ...rest } = data;
+    await writeProfile(common.root, common.profile, { ...rest, hasSession: false });
+    return { profile: common.profile, revocation, ...(revocationError ? { revocationError } : {}), deleted };
+  });
 }

@@ -45,9 +45,30 @@ export function requireBrowsableUrl(url: URL): void {
     throw new LoopauthError('insecure_url', `refusing to open a ${url.protocol.replace(/[^a-z0-9+.-]/gi, '')} URL in a browser`);
   }
   // Anything a shell or a browser's command line might read as more than a URL.
-  if (/[\s"'`\\<>{}|^]/.test(url.href)) {
+  if (unsafeForCommandLine.test(url.href)) {
     throw new LoopauthError('insecure_url', 'refusing to open a URL with unsafe characters in a browser');
   }
+}
+
+/**
+ * Characters that a shell (`$(...)`, backticks, `;`, `|`), cmd.exe (`^`) or
+ * a browser's command line could read as more than a URL. loopauth's own
+ * query parameters are percent-encoded and never contain them; `&` stays
+ * allowed, as the query separator.
+ */
+// eslint-disable-next-line no-control-regex
+const unsafeForCommandLine = /[\s\u0000-\u001f\u007f"'`\\<>{}|^$;()]/;
+
+/**
+ * Checks an endpoint that will be handed to a browser (the authorization
+ * endpoint), on the server's own text: the URL parser would percent-encode
+ * a backtick or a space and hide what the server tried (CVE-2025-6514).
+ */
+export function requireBrowsableEndpoint(text: string, what: string): void {
+  if (unsafeForCommandLine.test(text)) {
+    throw new LoopauthError('insecure_url', `${what} has characters a shell or a browser's command line could misread; refusing it`);
+  }
+  requireBrowsableUrl(new URL(text));
 }
 
 /** The origin and path of a URL, for messages: never its query or fragment. */

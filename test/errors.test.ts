@@ -56,6 +56,13 @@ describe('toLoopauthError with errors oauth4webapi raises', () => {
     expect(everything(e)).not.toContain('SECRET_RT');
   });
 
+  it('takes the request’s secrets (ErrorContext.redact) out of a description that echoes them', async () => {
+    const description = 'refresh token RT-0123456789 of client secret CS-abcdefgh is revoked';
+    const e = await mapped(refresh(json(400, { error: 'invalid_grant', error_description: description })), { doing: 'refreshing', redact: ['RT-0123456789', 'CS-abcdefgh', undefined] });
+    expect(e.cause?.error_description).toBe('refresh token [redacted] of client secret [redacted] is revoked');
+    expect(everything(e)).not.toMatch(/RT-0123456789|CS-abcdefgh/);
+  });
+
   it('strips bidi overrides and caps the length of a server description', async () => {
     const e = await mapped(refresh(json(400, { error: 'invalid_grant', error_description: `evil\u202etxt.exe ${'a'.repeat(5000)}` })));
     expect(e.cause?.error_description).not.toMatch(controlChars);

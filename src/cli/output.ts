@@ -18,9 +18,13 @@ export function exitCodeFor(code: string): number {
   return exitCodes.failure;
 }
 
-/** Writes a line to stderr. */
+/**
+ * Writes a line to stderr, with control characters removed: lines carry
+ * values a server chose (a subject, a scope, a description), and an escape
+ * sequence in them would drive the person's terminal.
+ */
 export function say(line: string): void {
-  process.stderr.write(`${line}\n`);
+  process.stderr.write(`${sanitizeText(line, 10_000)}\n`);
 }
 
 /** Writes a result to stdout. */

@@ -3,7 +3,7 @@ import type { Argv } from 'yargs';
 import type { OptionTable } from './fast-args.js';
 import { getStatus } from '../status.js';
 import { listProfiles } from '../status.js';
-import { LoopauthError } from '../errors.js';
+import { LoopauthError, sanitizeText } from '../errors.js';
 import { exitCodes, result, resultJson, say, sessionJson, untilText } from './output.js';
 
 async function handler(argv: { profile: string; json?: boolean }): Promise<void> {
@@ -31,7 +31,8 @@ async function handler(argv: { profile: string; json?: boolean }): Promise<void>
       ['store', status.store],
       ['state', `${status.state.replace('_', ' ')}: ${status.reason}`],
     ];
-    result(rows.map(([k, v]) => `${`${k}:`.padEnd(11)}${v}`).join('\n'));
+    // Subject, scopes and issuer came from the server: no control characters reach the terminal.
+    result(rows.map(([k, v]) => `${`${k}:`.padEnd(11)}${sanitizeText(v, 2000)}`).join('\n'));
   }
   if (status.state === 'login_required') {
     // A failing command ends stderr with `loopauth: <code>: <message>`, status too.
