@@ -9,6 +9,7 @@ import type { ExchangedTokens } from './exchange.js';
 import { resourceParams, toSecrets } from './exchange.js';
 import type { FlowContext } from './flow-context.js';
 import { httpOptions } from './http.js';
+import { checkIdTokenSignature } from './id-token.js';
 import type { LoginOptions, Session } from './options.js';
 import { abortError } from './signals.js';
 import { requireBrowsableEndpoint } from './urls.js';
@@ -72,6 +73,7 @@ export async function signInWithDevice(ctx: DeviceFlowContext, save: (tokens: Ex
         ...(ctx.resource.length ? { additionalParameters: resourceParams(ctx.resource) } : {}),
       });
       const result = await oauth.processDeviceCodeResponse(ctx.as, ctx.client, response);
+      await checkIdTokenSignature(ctx.as, response, result, ctx.http);
       const claims = oauth.getValidatedIdTokenClaims(result);
       return await save({ secrets: toSecrets(result, undefined), ...(claims?.sub ? { subject: claims.sub } : {}) });
     } catch (e) {

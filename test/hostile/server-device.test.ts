@@ -5,8 +5,8 @@
  */
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { removeTempConfigDirs } from '../helpers/cli.mjs';
-import { startHostileServer } from './support/server.js';
-import type { HostileServer } from './support/server.js';
+import { foreignKey, startHostileServer } from './support/server.js';
+import type { HostileOptions, HostileServer } from './support/server.js';
 import { loginAgainst, secretLeaks } from './support/server.run.js';
 
 const servers: HostileServer[] = [];
@@ -16,8 +16,9 @@ afterEach(async () => {
 afterAll(removeTempConfigDirs);
 
 /** A server whose device authorization endpoint answers `fields` over a valid response. */
-async function deviceServer(fields: Record<string, unknown> = {}): Promise<HostileServer> {
+async function deviceServer(fields: Record<string, unknown> = {}, token?: HostileOptions['token']): Promise<HostileServer> {
   const s = await startHostileServer({
+    ...(token ? { token } : {}),
     metadata: (base) => ({ device_authorization_endpoint: `${base}/device_authorization` }),
     routes: {
       '/device_authorization': (_req, res) => {
@@ -72,5 +73,12 @@ describe('device authorization responses built to attack the terminal', () => {
     expect(run.code).toBe(0);
     expect(run.stderr).not.toContain('javascript:');
     expect(run.stderr).not.toMatch(controlChars);
+  });
+
+  it('refuses an ID token signed with a key the server never published: invalid_id_token, nothing saved', async () => {
+    const s = await deviceServer({}, (c) => ({ ...c.valid, id_token: c.idToken({}, foreignKey) }));
+    const run = await loginAgainst(s, ['--flow', 'device']);
+    expect(run.code_).toBe('invalid_id_token');
+    expect(run.saved).toEqual([]);
   });
 });
