@@ -17,8 +17,7 @@ await build({
   packages: 'external',
   outfile: 'dist/loopauth.cjs',
   footer: { js: 'module.exports.run();' },
-  // src/require.ts needs import.meta.url, which CommonJS lacks: this file's own URL serves.
-  define: { __LOOPAUTH_VERSION__: JSON.stringify(version), 'import.meta.url': '__loopauthFileUrl' },
-  banner: { js: '"use strict";\nconst __loopauthFileUrl = require("node:url").pathToFileURL(__filename).href;' },
+  // src/require.ts needs import.meta.url, which CommonJS lacks: the bundle's own path serves.
+  define: { __LOOPAUTH_VERSION__: JSON.stringify(version), 'import.meta.url': '__filename' },
   logLevel: 'warning',
 });
