@@ -5,23 +5,12 @@
  */
 import { existsSync, lstatSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { removeTempConfigDirs, runCli, tempConfigDir } from '../helpers/cli.mjs';
-import { startHostileServer } from './support/server.js';
-import type { HostileOptions, HostileServer } from './support/server.js';
+import { describe, expect, it } from 'vitest';
+import { runCli, tempConfigDir } from '../helpers/cli.mjs';
+import { hostileServers } from './support/servers.js';
 import { loginAgainst } from './support/server.run.js';
 
-const servers: HostileServer[] = [];
-afterEach(async () => {
-  await Promise.all(servers.splice(0).map((s) => s.close()));
-});
-afterAll(removeTempConfigDirs);
-
-async function hostile(options: HostileOptions = {}): Promise<HostileServer> {
-  const s = await startHostileServer(options);
-  servers.push(s);
-  return s;
-}
+const { hostile } = hostileServers();
 
 const lastCode = (stderr: string): string | undefined => /^loopauth: ([^:]+):/.exec(stderr.trim().split('\n').pop() ?? '')?.[1];
 const profileOf = (config: string): string => path.join(config, 'loopauth', 'profiles', 'default.json');

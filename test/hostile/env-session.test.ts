@@ -7,23 +7,12 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { userInfo } from 'node:os';
 import path from 'node:path';
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { CLI_PATH, removeTempConfigDirs, runCli, startCli, tempConfigDir } from '../helpers/cli.mjs';
-import { startHostileServer } from './support/server.js';
-import type { HostileServer } from './support/server.js';
+import { describe, expect, it } from 'vitest';
+import { CLI_PATH, runCli, startCli, tempConfigDir } from '../helpers/cli.mjs';
+import { hostileServers } from './support/servers.js';
 import { loginAgainst, secretLeaks } from './support/server.run.js';
 
-const servers: HostileServer[] = [];
-afterEach(async () => {
-  await Promise.all(servers.splice(0).map((s) => s.close()));
-});
-afterAll(removeTempConfigDirs);
-
-async function hostile(): Promise<HostileServer> {
-  const s = await startHostileServer();
-  servers.push(s);
-  return s;
-}
+const { hostile } = hostileServers();
 
 describe('BROWSER set to a command that does not exist', () => {
   it('still prints the URL on a line of its own, says the browser failed, and completes when the redirect URL is pasted (--paste)', async () => {

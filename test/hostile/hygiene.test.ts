@@ -9,27 +9,17 @@
  * and its cause chain.
  */
 import { inspect } from 'node:util';
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { login } from '../../src/index.js';
 import { LoopauthError } from '../../src/errors.js';
-import { removeTempConfigDirs, runCli, tempConfigDir } from '../helpers/cli.mjs';
-import { startHostileServer } from './support/server.js';
-import type { HostileOptions, HostileServer } from './support/server.js';
+import { runCli, tempConfigDir } from '../helpers/cli.mjs';
+import { hostileServers } from './support/servers.js';
+import type { HostileOptions } from './support/server.js';
 import { filesUnder, loginAgainst, secretLeaks } from './support/server.run.js';
 import type { HostileRun } from './support/server.run.js';
 
 const clientSecret = 'client-secret-hygiene-0123456789';
-const servers: HostileServer[] = [];
-afterEach(async () => {
-  await Promise.all(servers.splice(0).map((s) => s.close()));
-});
-afterAll(removeTempConfigDirs);
-
-async function hostile(options: HostileOptions = {}): Promise<HostileServer> {
-  const s = await startHostileServer(options);
-  servers.push(s);
-  return s;
-}
+const { hostile } = hostileServers();
 
 /** A later command's output, checked like a login run (no launches; the files as they are now). */
 async function command(args: string[], config: string): Promise<HostileRun> {

@@ -3,23 +3,13 @@
  * token's subject ("Signed in as ..."), the granted scope (status), a
  * registered client id. Built to attack the terminal with escape sequences.
  */
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { removeTempConfigDirs, runCli } from '../helpers/cli.mjs';
-import { startHostileServer } from './support/server.js';
-import type { HostileOptions, HostileServer } from './support/server.js';
+import { describe, expect, it } from 'vitest';
+import { runCli } from '../helpers/cli.mjs';
+import { hostileServers } from './support/servers.js';
+import type { HostileServer } from './support/server.js';
 import { loginAgainst, secretLeaks } from './support/server.run.js';
 
-const servers: HostileServer[] = [];
-afterEach(async () => {
-  await Promise.all(servers.splice(0).map((s) => s.close()));
-});
-afterAll(removeTempConfigDirs);
-
-async function hostile(options: HostileOptions): Promise<HostileServer> {
-  const s = await startHostileServer(options);
-  servers.push(s);
-  return s;
-}
+const { hostile } = hostileServers();
 
 // eslint-disable-next-line no-control-regex
 const controlChars = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/;

@@ -9,32 +9,20 @@ import type { AddressInfo } from 'node:net';
 import { existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { startAuthServer } from '../helpers/auth-server.mjs';
 import type { AuthServer } from '../helpers/auth-server.mjs';
-import { removeTempConfigDirs } from '../helpers/cli.mjs';
-import { startHostileServer } from './support/server.js';
-import type { HostileOptions, HostileServer } from './support/server.js';
+import { hostileServers } from './support/servers.js';
 import { loginAgainst, secretLeaks } from './support/server.run.js';
 import type { HostileRun } from './support/server.run.js';
 
-const servers: { close(): Promise<void> }[] = [];
-afterEach(async () => {
-  await Promise.all(servers.splice(0).map((s) => s.close()));
-});
-afterAll(removeTempConfigDirs);
-
-async function hostile(options: HostileOptions): Promise<HostileServer> {
-  const s = await startHostileServer(options);
-  servers.push(s);
-  return s;
-}
+const { hostile, closeAfterEach } = hostileServers();
 
 /** A raw server whose every request `answer` handles (no routing at all). */
 async function rawServer(answer: http.RequestListener): Promise<string> {
   const server = http.createServer(answer);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  servers.push({
+  closeAfterEach({
     close: () => {
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeAllConnections();
@@ -67,7 +55,7 @@ describe('a hostile server that tells the truth (control for every case below)',
 describe('issuer mismatch', () => {
   it('refuses metadata that names another issuer (real oidc-provider reached as localhost): discovery_failed', async () => {
     const real: AuthServer = await startAuthServer();
-    servers.push(real);
+    closeAfterEach(real);
     const run = await loginAgainst(real.issuer.replace('127.0.0.1', 'localhost'), ['--client-id', 'demo-cli']);
     expectRefused(run, 'discovery_failed');
     expect(real.tokenRequests()).toEqual([]);
@@ -214,7 +202,7 @@ describe('a server that never answers', () => {
     const sockets: import('node:net').Socket[] = [];
     const server = net.createServer((socket) => sockets.push(socket));
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    servers.push({
+    closeAfterEach({
       close: () => {
         for (const s of sockets) s.destroy();
         return new Promise<void>((resolve) => server.close(() => resolve()));

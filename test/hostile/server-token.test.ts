@@ -6,24 +6,15 @@
  * error's code, exit 1, an error page in the tab, nothing saved, no secret
  * anywhere but the store.
  */
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { removeTempConfigDirs, runCli } from '../helpers/cli.mjs';
-import { foreignKey, signJwt, startHostileServer } from './support/server.js';
+import { describe, expect, it } from 'vitest';
+import { runCli } from '../helpers/cli.mjs';
+import { foreignKey, signJwt } from './support/server.js';
+import { hostileServers } from './support/servers.js';
 import type { HostileOptions, HostileServer, TokenContext } from './support/server.js';
 import { loginAgainst, secretLeaks } from './support/server.run.js';
 import type { HostileRun } from './support/server.run.js';
 
-const servers: HostileServer[] = [];
-afterEach(async () => {
-  await Promise.all(servers.splice(0).map((s) => s.close()));
-});
-afterAll(removeTempConfigDirs);
-
-async function hostile(options: HostileOptions): Promise<HostileServer> {
-  const s = await startHostileServer(options);
-  servers.push(s);
-  return s;
-}
+const { hostile } = hostileServers();
 
 /** Signs in against a server whose token endpoint answers `token(ctx)`. */
 async function exchangeWith(token: (ctx: TokenContext) => ReturnType<NonNullable<HostileOptions['token']>>): Promise<{ s: HostileServer; run: HostileRun }> {
