@@ -16,8 +16,11 @@ async function handler(argv: { profile: string; json?: boolean }): Promise<void>
     }
     throw e;
   }
+  const needsLogin = status.state === 'login_required';
+  const failure = { code: 'login_required', message: `profile ${status.profile}: ${status.reason}` };
   if (argv.json) {
-    resultJson({ ...sessionJson(status), state: status.state, reason: status.reason });
+    // One object: the status, and (as every failing command's JSON has) the error.
+    resultJson({ ...sessionJson(status), state: status.state, reason: status.reason, ...(needsLogin ? { error: failure } : {}) });
   } else {
     const rows: [string, string][] = [
       ['profile', status.profile],
@@ -32,9 +35,9 @@ async function handler(argv: { profile: string; json?: boolean }): Promise<void>
     ];
     result(rows.map(([k, v]) => `${`${k}:`.padEnd(11)}${v}`).join('\n'));
   }
-  if (status.state === 'login_required') {
+  if (needsLogin) {
     // A failing command ends stderr with `loopauth: <code>: <message>`, status too.
-    say(`loopauth: login_required: profile ${status.profile}: ${status.reason}`);
+    say(`loopauth: ${failure.code}: ${failure.message}`);
     process.exitCode = exitCodes.noSession;
   }
 }

@@ -46,7 +46,7 @@ describe('status', () => {
       expect(lastLine(r.stderr)).toMatch(/^loopauth: login_required: /);
     }
     const json = JSON.parse((await runCli(['status', '--json'], { env })).stdout) as { reason?: unknown };
-    expect(json).toMatchObject({ profile: 'default', state: 'login_required' });
+    expect(json).toMatchObject({ profile: 'default', state: 'login_required', error: { code: 'login_required' } });
     expect(json.reason).toEqual(expect.any(String));
   });
 
