@@ -125,8 +125,8 @@ async function main() {
     check('token', token);
     const value = token.stdout.trim();
     if (!value) throw new Error('token printed nothing');
-    // Never show a whole token: the start is enough to see that one came.
-    process.stdout.write(`access token: ${value.slice(0, 8)}… (${value.length} characters)\n`);
+    // No part of a token is ever shown (a prefix is still token material in a log).
+    process.stdout.write(`access token: received (${value.length} characters, not shown)\n`);
 
     const store = storeArgs.length ? 'a 0600 file' : 'the OS keychain';
     process.stdout.write(`Demo complete: signed in as ${server.user.username} (sub ${server.user.sub}) at ${server.issuer} in ${seconds} s; `
