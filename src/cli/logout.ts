@@ -29,7 +29,7 @@ export const logoutCommand = {
   describe: "Revoke the session at the server and delete the profile's secrets",
   builder: (y: Argv) =>
     y
-      .option('profile', { type: 'string', default: 'default', describe: 'Profile name' })
+      .option('profile', { type: 'string', default: 'default', requiresArg: true, describe: 'Profile name' })
       .option('revoke', { type: 'boolean', default: true, describe: 'Revoke at the server first (--no-revoke: only delete locally)' })
       .option('json', { type: 'boolean', describe: 'Print JSON' }),
   handler,

@@ -47,6 +47,6 @@ export const statusCommand = {
   command: 'status',
   describe: 'Show the signed-in session of a profile (never a token)',
   builder: (y: Argv) =>
-    y.option('profile', { type: 'string', default: 'default', describe: 'Profile name' }).option('json', { type: 'boolean', describe: 'Print JSON' }),
+    y.option('profile', { type: 'string', default: 'default', requiresArg: true, describe: 'Profile name' }).option('json', { type: 'boolean', describe: 'Print JSON' }),
   handler,
 };

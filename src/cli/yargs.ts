@@ -45,7 +45,9 @@ export async function runYargs(args: readonly string[]): Promise<number> {
       // yargs reports both its own usage errors and the handlers' throws here.
       // It goes on to run the command unless this throws: an unknown flag or a
       // bad choice must stop before anything is started.
-      throw err ?? usageError(usageText(msg, args));
+      // yargs' own validation errors come as a YError: those are usage errors too.
+      if (err && err.name !== 'YError') throw err;
+      throw usageError(usageText(msg ?? err?.message ?? 'usage error', args));
     })
     .exitProcess(false);
   try {
