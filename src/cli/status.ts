@@ -3,12 +3,13 @@ import type { Argv } from 'yargs';
 import { getStatus } from '../status.js';
 import { listProfiles } from '../status.js';
 import { LoopauthError } from '../errors.js';
+import { interruptSignal } from './signals.js';
 import { exitCodes, result, resultJson, say, sessionJson, untilText } from './output.js';
 
 async function handler(argv: { profile: string; json?: boolean }): Promise<void> {
   let status;
   try {
-    status = await getStatus({ profile: argv.profile });
+    status = await getStatus({ profile: argv.profile, signal: interruptSignal() });
   } catch (e) {
     if (e instanceof LoopauthError && e.code === 'login_required') {
       const others = (await listProfiles().catch(() => [])).filter((p) => p !== argv.profile);

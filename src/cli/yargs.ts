@@ -2,7 +2,7 @@
 import yargs from 'yargs';
 import { loginCommand } from './login.js';
 import { logoutCommand } from './logout.js';
-import { exitCodes, reportError, usageError } from './output.js';
+import { exitCodes, interrupted, reportError, usageError } from './output.js';
 import { statusCommand } from './status.js';
 import { tokenCommand } from './token.js';
 
@@ -55,5 +55,7 @@ export async function runYargs(args: readonly string[]): Promise<number> {
   } catch (e) {
     return reportError(e, json);
   }
+  // A run cut short by SIGINT/SIGTERM exits 130/143 even when the command got to its end.
+  if (interrupted.status !== undefined) return interrupted.status;
   return typeof process.exitCode === 'number' ? process.exitCode : exitCodes.ok;
 }
