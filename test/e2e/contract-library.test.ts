@@ -8,7 +8,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { getAccessToken, getStatus, listProfiles, login, LoopauthError, MemoryStore } from '../../src/index.js';
+import { getAccessToken, getStatus, listProfiles, login, LoopauthError, logout, MemoryStore } from '../../src/index.js';
+import type { SecretStore } from '../../src/index.js';
 import { existsSync } from 'node:fs';
 import { startAuthServer } from '../helpers/auth-server.mjs';
 import type { AuthServer } from '../helpers/auth-server.mjs';
@@ -109,5 +110,23 @@ describe('login options', () => {
     expect(e).toBeInstanceOf(LoopauthError);
     expect(e).toMatchObject({ code: 'timeout' });
     expect(Date.now() - started).toBeLessThan(2500);
+  });
+});
+
+describe('an app’s own SecretStore', () => {
+  it('works as a bare { get, set, delete } object (no kind, get answering null): login, token, status and logout', async () => {
+    const entries = new Map<string, string>();
+    const store = {
+      get: (key: string) => Promise.resolve(entries.get(key) ?? null),
+      set: (key: string, value: string) => Promise.resolve(void entries.set(key, value)),
+      delete: (key: string) => Promise.resolve(entries.delete(key)),
+    } as unknown as SecretStore;
+    const profile = 'own-store';
+    await login({ issuer: server.issuer, clientId: 'demo-cli', store, env: env(), profile, openBrowser: (url) => signInWithBrowser(browser, url) });
+    expect(entries.size).toBe(1);
+    expect((await getAccessToken({ store, env: env(), profile })).accessToken).toEqual(expect.any(String));
+    expect(await getStatus({ store, env: env(), profile })).toMatchObject({ state: 'active', store: 'custom' });
+    expect(await logout({ store, env: env(), profile })).toMatchObject({ deleted: true });
+    expect(entries.size).toBe(0);
   });
 });
