@@ -10,6 +10,7 @@ import type { FlowContext } from './flow-context.js';
 import { httpOptions } from './http.js';
 import type { LoginOptions, Session } from './options.js';
 import { abortError } from './signals.js';
+import { settleQuietly } from './browser.js';
 import { requireBrowsableUrl } from './urls.js';
 
 /** Whether there is a desktop to open a browser on (RFC 8252 flows need one nearby). */
@@ -36,6 +37,7 @@ export function shouldUseDevice(options: LoginOptions, as: oauth.AuthorizationSe
 /** What the device flow needs from login(). */
 export interface DeviceFlowContext extends FlowContext {
   readonly onUserCode: LoginOptions['onUserCode'];
+  readonly onWarning?: LoginOptions['onWarning'];
 }
 
 /** Runs the device grant to the end and saves the session. */
@@ -50,12 +52,13 @@ export async function signInWithDevice(ctx: DeviceFlowContext, save: (tokens: Ex
   } catch (e) {
     throw toLoopauthError(e, { doing: 'starting the device authorization', signal: ctx.signal });
   }
-  ctx.onUserCode?.({
+  const shown = ctx.onUserCode?.({
     verificationUri: device.verification_uri,
     ...(device.verification_uri_complete ? { verificationUriComplete: device.verification_uri_complete } : {}),
     userCode: device.user_code,
     expiresIn: device.expires_in,
   });
+  settleQuietly(shown, ctx.onWarning ?? ((line) => process.emitWarning(line)), 'onUserCode');
   let interval = Math.max(device.interval ?? 5, 1);
   for (;;) {
     await sleep(interval * 1000, ctx.signal, ctx.timeout);

@@ -130,3 +130,19 @@ describe('an app’s own SecretStore', () => {
     expect(entries.size).toBe(0);
   });
 });
+
+describe('an app’s callbacks', () => {
+  it('an async onAuthorizationUrl that rejects is reported as a warning, not a crash, and the sign-in goes on', async () => {
+    const warnings: string[] = [];
+    const session = await login({
+      issuer: server.issuer, clientId: 'demo-cli', store: new MemoryStore(), env: env(), openBrowser: false, profile: 'callbacks',
+      onWarning: (w) => warnings.push(w),
+      onAuthorizationUrl: (url) => {
+        void signInWithBrowser(browser, url);
+        return Promise.reject(new Error('the app failed to show the URL'));
+      },
+    });
+    expect(session.subject).toBe(server.user.sub);
+    expect(warnings.join('\n')).toMatch(/onAuthorizationUrl/);
+  });
+});
