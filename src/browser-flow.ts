@@ -4,7 +4,7 @@
  */
 import * as oauth from 'oauth4webapi';
 import { buildAuthorizationRequest } from './authorization.js';
-import { openAuthorizationUrl, systemBrowser } from './browser.js';
+import { openAuthorizationUrl, settleQuietly, systemBrowser } from './browser.js';
 import { LoopauthError, toLoopauthError } from './errors.js';
 import type { ExchangedTokens } from './exchange.js';
 import { exchangeCode } from './exchange.js';
@@ -53,7 +53,8 @@ export async function signInWithBrowser(ctx: BrowserFlowContext, save: (tokens: 
       },
       state,
     );
-    options.onAuthorizationUrl?.(request.url);
+    // An async callback that rejects must not become an unhandled rejection (a crash).
+    settleQuietly(options.onAuthorizationUrl?.(request.url), warn, 'onAuthorizationUrl');
     const opener = options.openBrowser === false ? undefined : (options.openBrowser ?? systemBrowser());
     if (opener) {
       requireBrowsableUrl(new URL(request.url));
@@ -95,3 +96,4 @@ export async function signInWithBrowser(ctx: BrowserFlowContext, save: (tokens: 
     await listener.close(ctx.signal.aborted ? abortError(ctx.signal, 'the sign-in', ctx.timeout) : new LoopauthError('cancelled', 'the sign-in ended'));
   }
 }
+

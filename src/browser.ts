@@ -104,3 +104,10 @@ export async function openAuthorizationUrl(url: string, opener: OpenBrowser, war
     warn(`${msg}; open the URL above in a browser yourself`);
   }
 }
+
+/** Reports a rejected promise returned by an app's callback as a warning. */
+export function settleQuietly(value: unknown, warn: (line: string) => void, name: string): void {
+  if (value !== null && typeof value === 'object' && typeof (value as PromiseLike<unknown>).then === 'function') {
+    (value as PromiseLike<unknown>).then(undefined, () => warn(`${name} failed; the sign-in goes on`));
+  }
+}

@@ -12,6 +12,7 @@ import { httpOptions } from './http.js';
 import { checkIdTokenSignature } from './id-token.js';
 import type { LoginOptions, Session } from './options.js';
 import { abortError } from './signals.js';
+import { settleQuietly } from './browser.js';
 import { requireBrowsableEndpoint } from './urls.js';
 
 /** Whether there is a desktop to open a browser on (RFC 8252 flows need one nearby). */
@@ -38,6 +39,7 @@ export function shouldUseDevice(options: LoginOptions, as: oauth.AuthorizationSe
 /** What the device flow needs from login(). */
 export interface DeviceFlowContext extends FlowContext {
   readonly onUserCode: LoginOptions['onUserCode'];
+  readonly onWarning?: LoginOptions['onWarning'];
 }
 
 /** Runs the device grant to the end and saves the session. */
@@ -57,12 +59,13 @@ export async function signInWithDevice(ctx: DeviceFlowContext, save: (tokens: Ex
     throw toLoopauthError(e, { doing: 'starting the device authorization', signal: ctx.signal });
   }
   const complete = device.verification_uri_complete;
-  ctx.onUserCode?.({
+  const shown = ctx.onUserCode?.({
     verificationUri: device.verification_uri,
     ...(complete && isBrowsable(complete) ? { verificationUriComplete: complete } : {}),
     userCode: device.user_code,
     expiresIn: device.expires_in,
   });
+  settleQuietly(shown, ctx.onWarning ?? ((line) => process.emitWarning(line)), 'onUserCode');
   preloadLock();
   let interval = Math.max(device.interval ?? 5, 1);
   for (;;) {

@@ -99,7 +99,7 @@ export async function login(options: LoginOptions): Promise<Session> {
         },
         plan.previousStore && plan.previousStore !== store.kind ? safeResolve(plan.previousStore, common.appName, common.root) : undefined,
       );
-    if (shouldUseDevice(options, as)) return await signInWithDevice({ ...ctx, onUserCode: options.onUserCode }, save);
+    if (shouldUseDevice(options, as)) return await signInWithDevice({ ...ctx, onUserCode: options.onUserCode, ...(options.onWarning ? { onWarning: options.onWarning } : {}) }, save);
     return await signInWithBrowser({ ...ctx, options }, save);
   } catch (e) {
     if (signal.aborted) throw abortError(signal, 'the sign-in', timeout);

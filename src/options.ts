@@ -65,8 +65,8 @@ export interface LoginOptions extends ProfileOptions {
    * @default process.emitWarning
    */
   readonly onWarning?: (message: string) => void;
-  /** Called with the authorization URL before the browser opens. */
-  readonly onAuthorizationUrl?: (url: string) => void;
+  /** Called with the authorization URL before the browser opens (not awaited; a rejected promise becomes a warning). */
+  readonly onAuthorizationUrl?: (url: string) => unknown;
   /**
    * `browser` (authorization code + PKCE through the loopback listener),
    * `device` (RFC 8628), or `auto`: the browser unless there is no desktop.
@@ -74,7 +74,7 @@ export interface LoginOptions extends ProfileOptions {
    */
   readonly flow?: 'auto' | 'browser' | 'device';
   /** Receives the device flow's verification URL and user code. */
-  readonly onUserCode?: (info: { verificationUri: string; verificationUriComplete?: string; userCode: string; expiresIn: number }) => void;
+  readonly onUserCode?: (info: { verificationUri: string; verificationUriComplete?: string; userCode: string; expiresIn: number }) => unknown;
   /** Seconds from the start of `login` until it fails with `timeout`. @default 300 */
   readonly timeout?: number;
   /**

@@ -26,7 +26,7 @@ async function handler(argv: { profile: string; revoke: boolean; json?: boolean;
 
 /** logout's flags (yargs' option table; also read by the fast parser). */
 export const logoutOptions = {
-  profile: { type: 'string', default: 'default', describe: 'Profile name' },
+  profile: { type: 'string', default: 'default', requiresArg: true, describe: 'Profile name' },
   revoke: { type: 'boolean', default: true, describe: 'Revoke at the server first (--no-revoke: only delete locally)' },
   json: { type: 'boolean', describe: 'Print JSON' },
 } satisfies OptionTable;

@@ -4,9 +4,10 @@
  * with plain flags skip yargs too (src/cli/fast-args.ts); everything else
  * (help, version, anything unusual) goes through yargs, loaded only then.
  */
-import { keychainCallStuck } from '../store/keychain.js';
+import { keychainCallPending, keychainCallStuck } from '../store/keychain.js';
 import type { OptionTable } from './fast-args.js';
-import { exitCodes, reportError } from './output.js';
+import { exitCodes, interrupted, reportError } from './output.js';
+import { exitForSignal, interruptSignal } from './signals.js';
 import { parseTokenArgs, runToken } from './token.js';
 
 interface Command {
@@ -41,7 +42,6 @@ export async function main(args: readonly string[]): Promise<number> {
   if (args[0] === 'token') {
     const fast = parseTokenArgs(args.slice(1));
     if (fast) {
-      const { interruptSignal } = await import('./signals.js');
       return runToken(fast, interruptSignal());
     }
   }
@@ -58,6 +58,11 @@ export function run(): void {
     // Exit now: a stuck keychain call or a lingering socket must not keep the process alive.
     .then((status) =>
       process.stdout.write('', () => {
+        if (interrupted.status !== undefined && keychainCallPending()) {
+          // Interrupted while the keychain still holds a thread: end by the signal itself, at once.
+          process.stderr.write('', () => exitForSignal(interrupted.status === exitCodes.sigint ? 'SIGINT' : 'SIGTERM', interrupted.status!));
+          return;
+        }
         if (keychainCallStuck()) {
           // A stuck keychain call holds a libuv thread that exit() would join; end without it.
           process.stderr.write('', () => process.kill(process.pid, 'SIGKILL'));

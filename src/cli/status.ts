@@ -4,12 +4,13 @@ import type { OptionTable } from './fast-args.js';
 import { getStatus } from '../status.js';
 import { listProfiles } from '../status.js';
 import { LoopauthError, sanitizeText } from '../errors.js';
+import { interruptSignal } from './signals.js';
 import { exitCodes, result, resultJson, say, sessionJson, untilText } from './output.js';
 
 async function handler(argv: { profile: string; json?: boolean }): Promise<void> {
   let status;
   try {
-    status = await getStatus({ profile: argv.profile });
+    status = await getStatus({ profile: argv.profile, signal: interruptSignal() });
   } catch (e) {
     if (e instanceof LoopauthError && e.code === 'login_required') {
       const others = (await listProfiles().catch(() => [])).filter((p) => p !== argv.profile);
@@ -17,8 +18,11 @@ async function handler(argv: { profile: string; json?: boolean }): Promise<void>
     }
     throw e;
   }
+  const needsLogin = status.state === 'login_required';
+  const failure = { code: 'login_required', message: `profile ${status.profile}: ${status.reason}` };
   if (argv.json) {
-    resultJson({ ...sessionJson(status), state: status.state, reason: status.reason });
+    // One object: the status, and (as every failing command's JSON has) the error.
+    resultJson({ ...sessionJson(status), state: status.state, reason: status.reason, ...(needsLogin ? { error: failure } : {}) });
   } else {
     const rows: [string, string][] = [
       ['profile', status.profile],
@@ -34,16 +38,16 @@ async function handler(argv: { profile: string; json?: boolean }): Promise<void>
     // Subject, scopes and issuer came from the server: no control characters reach the terminal.
     result(rows.map(([k, v]) => `${`${k}:`.padEnd(11)}${sanitizeText(v, 2000)}`).join('\n'));
   }
-  if (status.state === 'login_required') {
+  if (needsLogin) {
     // A failing command ends stderr with `loopauth: <code>: <message>`, status too.
-    say(`loopauth: login_required: profile ${status.profile}: ${status.reason}`);
+    say(`loopauth: ${failure.code}: ${failure.message}`);
     process.exitCode = exitCodes.noSession;
   }
 }
 
 /** status's flags (yargs' option table; also read by the fast parser). */
 export const statusOptions = {
-  profile: { type: 'string', default: 'default', describe: 'Profile name' },
+  profile: { type: 'string', default: 'default', requiresArg: true, describe: 'Profile name' },
   json: { type: 'boolean', describe: 'Print JSON' },
 } satisfies OptionTable;
 

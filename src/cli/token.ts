@@ -106,8 +106,8 @@ export const tokenCommand = {
   describe: 'Print a valid access token (refreshing it if needed)',
   builder: (y: Argv) =>
     y
-      .option('profile', { type: 'string', describe: 'Profile name', default: 'default' })
-      .option('min-ttl', { type: 'number', describe: 'Seconds the token must still be valid for', default: 60 })
+      .option('profile', { type: 'string', describe: 'Profile name', default: 'default', requiresArg: true })
+      .option('min-ttl', { type: 'number', requiresArg: true, describe: 'Seconds the token must still be valid for', default: 60 })
       .option('json', { type: 'boolean', describe: 'Print a JSON object (token, type, expiry, scopes, profile)' })
       .option('header', { type: 'boolean', describe: 'Print "Authorization: Bearer <token>"' })
       .option('id-token', { type: 'boolean', describe: 'Print the ID token instead' })

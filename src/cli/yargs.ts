@@ -3,7 +3,7 @@ import yargs from 'yargs';
 import { globalOptions } from './fast-args.js';
 import { loginCommand } from './login.js';
 import { logoutCommand } from './logout.js';
-import { exitCodes, reportError, usageError } from './output.js';
+import { exitCodes, interrupted, reportError, usageError } from './output.js';
 import { statusCommand } from './status.js';
 import { tokenCommand } from './token.js';
 
@@ -46,7 +46,9 @@ export async function runYargs(args: readonly string[]): Promise<number> {
       // yargs reports both its own usage errors and the handlers' throws here.
       // It goes on to run the command unless this throws: an unknown flag or a
       // bad choice must stop before anything is started.
-      throw err ?? usageError(usageText(msg, args));
+      // yargs' own validation errors come as a YError: those are usage errors too.
+      if (err && err.name !== 'YError') throw err;
+      throw usageError(usageText(msg ?? err?.message ?? 'usage error', args));
     })
     .exitProcess(false);
   try {
@@ -54,5 +56,7 @@ export async function runYargs(args: readonly string[]): Promise<number> {
   } catch (e) {
     return reportError(e, json);
   }
+  // A run cut short by SIGINT/SIGTERM exits 130/143 even when the command got to its end.
+  if (interrupted.status !== undefined) return interrupted.status;
   return typeof process.exitCode === 'number' ? process.exitCode : exitCodes.ok;
 }

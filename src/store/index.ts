@@ -24,7 +24,16 @@ export function resolveStore(store: SecretStore | StoreKind | undefined, appName
     return mem;
   }
   if (typeof store === 'object' && store !== null && typeof store.get === 'function' && typeof store.set === 'function' && typeof store.delete === 'function') {
-    return store;
+    if (typeof store.kind === 'string' && store.kind !== '') return store;
+    // An app's own { get, set, delete } without a kind: the profile still needs a store name.
+    const own = store;
+    return {
+      kind: 'custom',
+      get: (key) => own.get(key),
+      set: (key, value) => own.set(key, value),
+      delete: (key) => own.delete(key),
+      ...(typeof own.check === 'function' ? { check: () => own.check!() } : {}),
+    };
   }
   throw new TypeError(`store must be 'keychain', 'file', 'memory' or a SecretStore, not ${JSON.stringify(store)}`);
 }

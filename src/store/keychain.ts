@@ -56,6 +56,13 @@ export function keychainCallStuck(): boolean {
   return stuckCalls > 0;
 }
 
+let pendingCalls = 0;
+
+/** Whether any keychain call is still in flight (process.exit() would wait for its thread too). */
+export function keychainCallPending(): boolean {
+  return pendingCalls > 0;
+}
+
 function loadKeytar(): Promise<Keytar> {
   try {
     // require, not import(): keytar is CommonJS, and import() would start the
@@ -90,6 +97,8 @@ export class KeychainStore implements SecretStore {
   async #call<T>(what: string, fn: (k: Keytar) => Promise<T>): Promise<T> {
     const keytar = await loadKeytar();
     const call = fn(keytar);
+    pendingCalls++;
+    void call.finally(() => pendingCalls--).catch(() => undefined);
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_, reject) => {
       timer = setTimeout(() => {

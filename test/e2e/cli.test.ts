@@ -99,6 +99,14 @@ describe('bad input', () => {
     }
   });
 
+  it('refuses --profile, --min-ttl or --port without a value (an unset shell variable) with exit 2 instead of using the default', async () => {
+    for (const args of [['login', '--profile'], ['token', '--profile'], ['status', '--profile'], ['logout', '--profile'], ['token', '--min-ttl'], ['login', '--port']]) {
+      const r = await runCli(args, { env: await env() });
+      expect(r.code).toBe(2);
+      expect(lastLine(r.stderr)).toMatch(new RegExp(`^loopauth: usage: .*${args[1]!.slice(2)}`));
+    }
+  });
+
   it('refuses an unknown flag on status and logout with exit 2 and a JSON error', async () => {
     for (const cmd of ['status', 'logout']) {
       const r = await runCli([cmd, '--json', '--bogus'], { env: await env() });

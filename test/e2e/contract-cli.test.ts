@@ -4,7 +4,8 @@
  * tokens, logout when the server cannot revoke. A real oidc-provider on
  * loopback, real headless Chromium signing in, the file store.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import net from 'node:net';
 import path from 'node:path';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -46,7 +47,7 @@ describe('status', () => {
       expect(lastLine(r.stderr)).toMatch(/^loopauth: login_required: /);
     }
     const json = JSON.parse((await runCli(['status', '--json'], { env })).stdout) as { reason?: unknown };
-    expect(json).toMatchObject({ profile: 'default', state: 'login_required' });
+    expect(json).toMatchObject({ profile: 'default', state: 'login_required', error: { code: 'login_required' } });
     expect(json.reason).toEqual(expect.any(String));
   });
 
@@ -108,6 +109,31 @@ describe('client authentication', () => {
       }
     } finally {
       await own.close();
+    }
+  });
+});
+
+describe('signals while the keychain does not answer', () => {
+  it.each([
+    ['status', 'SIGINT', 130],
+    ['token', 'SIGTERM', 143],
+  ] as const)('%s ends within about 2 s of %s with the contract status (stand-in for a D-Bus that never replies)', async (cmd, signal, status) => {
+    const env = await signedIn();
+    const file = path.join(env.XDG_CONFIG_HOME!, 'loopauth', 'profiles', 'default.json');
+    writeFileSync(file, readFileSync(file, 'utf8').replace('"store": "file"', '"store": "keychain"'));
+    const socket = path.join(env.XDG_CONFIG_HOME!, 'silent-bus.sock');
+    const silent = net.createServer((c) => c.on('data', () => undefined)).listen(socket);
+    try {
+      const cli = startCli([cmd], { env: { ...env, DBUS_SESSION_BUS_ADDRESS: `unix:path=${socket}` } });
+      await new Promise((r) => setTimeout(r, 1000));
+      const sent = Date.now();
+      cli.kill(signal);
+      const r = await cli.waitForExit();
+      expect(Date.now() - sent).toBeLessThan(3500);
+      // Ended by the signal itself (a shell shows 130 / 143), or by exit(130 / 143).
+      expect(r.code === status || r.signal === signal).toBe(true);
+    } finally {
+      silent.close();
     }
   });
 });

@@ -8,7 +8,9 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { login, MemoryStore } from '../../src/index.js';
+import { getAccessToken, getStatus, listProfiles, login, LoopauthError, logout, MemoryStore } from '../../src/index.js';
+import type { SecretStore } from '../../src/index.js';
+import { existsSync } from 'node:fs';
 import { startAuthServer } from '../helpers/auth-server.mjs';
 import type { AuthServer } from '../helpers/auth-server.mjs';
 import { launchChromium, signInWithBrowser } from '../helpers/browser.mjs';
@@ -63,5 +65,84 @@ describe('misuse of the API', () => {
     await expect(login(options as Parameters<typeof login>[0])).rejects.toThrow(TypeError);
     expect(Date.now() - started).toBeLessThan(2000);
     expect(server.requests.length).toBe(before);
+  });
+});
+
+describe('login options', () => {
+  const signIn = async (url: string): Promise<void> => {
+    await signInWithBrowser(browser, url, { timeoutMs: 20_000 });
+  };
+
+  it('asks for openid offline_access by default, and sends resource and extraParams where they belong (port given as a list)', async () => {
+    server.clearRequests();
+    const seen: string[] = [];
+    const session = await login({
+      issuer: server.issuer, clientId: 'demo-cli', store: new MemoryStore(), env: env(), openBrowser: signIn,
+      resource: 'https://api.example.com/', extraParams: { audience: 'api' }, port: [0], onAuthorizationUrl: (u) => seen.push(u),
+    });
+    expect(seen).toHaveLength(1);
+    const auth = new URL(seen[0]!).searchParams;
+    expect(auth.get('scope')).toBe('openid offline_access');
+    expect(auth.getAll('resource')).toEqual(['https://api.example.com/']);
+    expect(auth.get('audience')).toBe('api');
+    expect(seen[0]!.startsWith(`${server.issuer}/auth?`)).toBe(true);
+    expect(server.tokenRequests()[0]?.params.resource).toBe('https://api.example.com/');
+    expect(session.resource).toEqual(['https://api.example.com/']);
+  });
+
+  it('keeps an app’s profiles apart under its appName, and lists and reports them', async () => {
+    const store = new MemoryStore();
+    await login({ issuer: server.issuer, clientId: 'demo-cli', store, env: env(), openBrowser: signIn, appName: 'contract-app', profile: 'work' });
+    expect(existsSync(path.join(config, 'contract-app', 'profiles', 'work.json'))).toBe(true);
+    expect(await listProfiles({ appName: 'contract-app', env: env() })).toEqual(['work']);
+    expect(await getStatus({ appName: 'contract-app', profile: 'work', store, env: env() })).toMatchObject({ state: 'active', subject: server.user.sub });
+    expect((await getAccessToken({ appName: 'contract-app', profile: 'work', store, env: env() })).accessToken).toEqual(expect.any(String));
+    await expect(getStatus({ profile: 'work', env: env() })).rejects.toMatchObject({ code: 'login_required' });
+  });
+
+  it('ends with cancelled on abort and with timeout after timeout seconds, as LoopauthErrors', async () => {
+    const ac = new AbortController();
+    setTimeout(() => ac.abort(), 300);
+    const base = { issuer: server.issuer, clientId: 'demo-cli', store: new MemoryStore(), env: env(), openBrowser: false } as const;
+    await expect(login({ ...base, signal: ac.signal })).rejects.toMatchObject({ code: 'cancelled' });
+    const started = Date.now();
+    const e: unknown = await login({ ...base, timeout: 1 }).catch((x: unknown) => x);
+    expect(e).toBeInstanceOf(LoopauthError);
+    expect(e).toMatchObject({ code: 'timeout' });
+    expect(Date.now() - started).toBeLessThan(2500);
+  });
+});
+
+describe('an app’s own SecretStore', () => {
+  it('works as a bare { get, set, delete } object (no kind, get answering null): login, token, status and logout', async () => {
+    const entries = new Map<string, string>();
+    const store = {
+      get: (key: string) => Promise.resolve(entries.get(key) ?? null),
+      set: (key: string, value: string) => Promise.resolve(void entries.set(key, value)),
+      delete: (key: string) => Promise.resolve(entries.delete(key)),
+    } as unknown as SecretStore;
+    const profile = 'own-store';
+    await login({ issuer: server.issuer, clientId: 'demo-cli', store, env: env(), profile, openBrowser: (url) => signInWithBrowser(browser, url) });
+    expect(entries.size).toBe(1);
+    expect((await getAccessToken({ store, env: env(), profile })).accessToken).toEqual(expect.any(String));
+    expect(await getStatus({ store, env: env(), profile })).toMatchObject({ state: 'active', store: 'custom' });
+    expect(await logout({ store, env: env(), profile })).toMatchObject({ deleted: true });
+    expect(entries.size).toBe(0);
+  });
+});
+
+describe('an app’s callbacks', () => {
+  it('an async onAuthorizationUrl that rejects is reported as a warning, not a crash, and the sign-in goes on', async () => {
+    const warnings: string[] = [];
+    const session = await login({
+      issuer: server.issuer, clientId: 'demo-cli', store: new MemoryStore(), env: env(), openBrowser: false, profile: 'callbacks',
+      onWarning: (w) => warnings.push(w),
+      onAuthorizationUrl: (url) => {
+        void signInWithBrowser(browser, url);
+        return Promise.reject(new Error('the app failed to show the URL'));
+      },
+    });
+    expect(session.subject).toBe(server.user.sub);
+    expect(warnings.join('\n')).toMatch(/onAuthorizationUrl/);
   });
 });
