@@ -28,6 +28,8 @@ export interface LogoutResult {
   readonly profile: string;
   /** `revoked`, `not_supported` (no endpoint), `skipped` (revoke: false, or no token), or `failed`. */
   readonly revocation: 'revoked' | 'not_supported' | 'skipped' | 'failed';
+  /** Which token was sent for revocation: the refresh token, or the access token of a session that has none. */
+  readonly revokedToken?: 'refresh_token' | 'access_token';
   /** Why the revocation failed, when it did (scrubbed). */
   readonly revocationError?: LoopauthError;
   /** Whether local secrets were deleted. */
@@ -93,6 +95,7 @@ async function logoutLocked(options: LogoutOptions, common: ResolvedProfileOptio
     const deleted = await store.delete(common.profile);
     const { version: _v, updatedAt: _u, subject: _s, ...rest } = data;
     await writeProfile(common.root, common.profile, { ...rest, hasSession: false });
-    return { profile: common.profile, revocation, ...(revocationError ? { revocationError } : {}), deleted };
+    const revokedToken = revocation === 'revoked' || revocation === 'failed' ? (secrets?.refresh_token ? 'refresh_token' : secrets?.access_token ? 'access_token' : undefined) : undefined;
+    return { profile: common.profile, revocation, ...(revokedToken ? { revokedToken } : {}), ...(revocationError ? { revocationError } : {}), deleted };
   });
 }

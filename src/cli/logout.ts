@@ -9,11 +9,12 @@ import { interruptSignal } from './signals.js';
 async function handler(argv: { profile: string; revoke: boolean; json?: boolean; verbose?: boolean }): Promise<void> {
   const debug = debugSink(argv.verbose);
   const r = await logout({ profile: argv.profile, revoke: argv.revoke, signal: interruptSignal(), ...(debug ? { debug } : {}) });
+  const what = r.revokedToken === 'access_token' ? 'access token (the session had no refresh token)' : 'refresh token';
   const revocationText = {
-    revoked: 'The server revoked the refresh token.',
+    revoked: `The server revoked the ${what}.`,
     not_supported: 'The server has no revocation endpoint; the refresh token was not revoked there.',
     skipped: argv.revoke ? 'There was no token to revoke.' : 'Revocation skipped (--no-revoke).',
-    failed: 'The server did not revoke the refresh token.',
+    failed: `The server did not revoke the ${what}.`,
   }[r.revocation];
   say(revocationText);
   say(`Deleted the local secrets of profile ${r.profile}.`);

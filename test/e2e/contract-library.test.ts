@@ -146,3 +146,15 @@ describe('an app’s callbacks', () => {
     expect(warnings.join('\n')).toMatch(/onAuthorizationUrl/);
   });
 });
+
+describe('logout()', () => {
+  it('says which token it revoked: the refresh token, or the access token of a session that has none', async () => {
+    const store = new MemoryStore();
+    const signIn = (profile: string, scopes: string) =>
+      login({ issuer: server.issuer, clientId: 'demo-cli', scopes, store, env: env(), profile, openBrowser: (url) => signInWithBrowser(browser, url) });
+    await signIn('with-refresh', 'openid offline_access');
+    await signIn('access-only', 'openid');
+    expect(await logout({ store, env: env(), profile: 'with-refresh' })).toMatchObject({ revocation: 'revoked', revokedToken: 'refresh_token' });
+    expect(await logout({ store, env: env(), profile: 'access-only' })).toMatchObject({ revocation: 'revoked', revokedToken: 'access_token' });
+  });
+});
