@@ -81,7 +81,7 @@ async function handler(argv: LoginArgs): Promise<void> {
     ...(argv.resourceUrl ? { resourceUrl: argv.resourceUrl } : {}),
     ...(argv.clientId ? { clientId: argv.clientId } : {}),
     ...(clientSecret ? { clientSecret } : {}),
-    ...(argv.scope ? { scopes: argv.scope } : {}),
+    ...(argv.scope !== undefined ? { scopes: argv.scope } : {}), // --scope "" is refused, not the default
     ...(argv.resource?.length ? { resource: argv.resource } : {}),
     ...(extraParams ? { extraParams } : {}),
     ...(argv.port !== undefined ? { port: argv.port } : {}),

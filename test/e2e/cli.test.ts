@@ -69,6 +69,7 @@ describe('bad input', () => {
     ['an unknown flag', ['--bogus']],
     ['a --store that is not a choice', ['--store', 'memory']],
     ['a --flow that is not a choice', ['--flow', 'sideways']],
+    ['an empty --scope', ['--scope', '']],
   ])('stops at %s with exit 2 before discovering, listening or printing a URL', async (_, extra) => {
     const before = server.requests.length;
     const r = await runCli(['login', '--issuer', server.issuer, '--client-id', 'demo-cli', '--no-browser', '--timeout', '5', ...extra], { env: await env() });
