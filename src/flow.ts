@@ -21,6 +21,7 @@ import { signInWithBrowser } from './browser-flow.js';
 import { discoverResource } from './resource.js';
 import { registerClient, registeredClientId } from './registration.js';
 import type { HttpOptions } from './http.js';
+import type { SecretStore } from './store/types.js';
 import type { AuthorizationServer } from 'oauth4webapi';
 import { signInWithDevice, shouldUseDevice } from './device.js';
 import type { ExchangedTokens } from './exchange.js';
@@ -48,18 +49,7 @@ export async function login(options: LoginOptions): Promise<Session> {
   const http = { signal, ...(common.fetch ? { fetch: common.fetch } : {}), ...(common.debug ? { debug: common.debug } : {}) };
   try {
     const store = resolveStore(options.store ?? (plan.previousStore as 'keychain' | 'file' | undefined), common.appName, common.root);
-    // The store check (a keychain round trip) runs alongside discovery; its
-    // failure still comes first, and always before the browser is opened.
-    const storeReady = store.check ? store.check().then(() => undefined, (e: unknown) => ({ e })) : undefined;
-    let target: Target;
-    let as: AuthorizationServer;
-    try {
-      target = plan.resourceUrl ? await resourceTarget(plan, http) : { issuer: plan.issuer!, scopes: plan.scopes, resource: plan.resource };
-      as = await discover(target.issuer, http);
-    } finally {
-      const failed = await storeReady;
-      if (failed) throw failed.e; // eslint-disable-line no-unsafe-finally -- the store's failure outranks discovery's
-    }
+    const { target, as } = await discoverWithStoreCheck(store, plan, http, timeout);
     common.debug?.(`store: ${store.kind}`);
     const clientId =
       plan.clientId ??
@@ -107,6 +97,40 @@ export async function login(options: LoginOptions): Promise<Session> {
   } finally {
     deadline.clear();
   }
+}
+
+/**
+ * Discovery, with the store check (a keychain round trip) running alongside
+ * it. A store that fails ends the sign-in at once, even while discovery still
+ * waits on a slow server, and its failure outranks discovery's: both come
+ * before any browser is opened.
+ */
+async function discoverWithStoreCheck(store: SecretStore, plan: LoginPlan, http: HttpOptions, timeout: number): Promise<{ target: Target; as: AuthorizationServer }> {
+  const failed = store.check ? store.check().then(() => undefined, (e: unknown) => ({ e })) : Promise.resolve(undefined);
+  const lookup = withDeadline(http.signal, timeout); // discovery's own signal, cut if the store fails
+  const found = findServer(plan, { ...http, signal: lookup.signal });
+  found.catch(() => undefined); // read below, after the store's verdict
+  try {
+    const storeVerdict = failed.then((f) => {
+      if (f) throw f.e;
+      return found;
+    });
+    await Promise.race([storeVerdict, found]);
+  } catch (e) {
+    const f = await failed;
+    if (f) lookup.abort(new LoopauthError('cancelled', 'the secret store cannot be used'));
+    throw f ? f.e : e;
+  } finally {
+    lookup.clear();
+  }
+  const f = await failed;
+  if (f) throw f.e;
+  return found;
+}
+
+async function findServer(plan: LoginPlan, http: HttpOptions): Promise<{ target: Target; as: AuthorizationServer }> {
+  const target: Target = plan.resourceUrl ? await resourceTarget(plan, http) : { issuer: plan.issuer!, scopes: plan.scopes, resource: plan.resource };
+  return { target, as: await discover(target.issuer, http) };
 }
 
 interface Target {

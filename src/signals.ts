@@ -6,6 +6,8 @@ export interface Deadline {
   readonly signal: AbortSignal;
   /** Stops the timer and unhooks from the caller's signal; call it when the operation ends. */
   clear(): void;
+  /** Aborts the operation now (and clears), for work that lost its reason to go on. */
+  abort(reason?: unknown): void;
 }
 
 /**
@@ -31,11 +33,16 @@ export function withDeadline(signal: AbortSignal | undefined, seconds: number): 
   };
   if (signal?.aborted) follow();
   else signal?.addEventListener('abort', follow, { once: true });
+  const clear = (): void => {
+    clearTimeout(timer);
+    signal?.removeEventListener('abort', follow);
+  };
   return {
     signal: controller.signal,
-    clear: () => {
-      clearTimeout(timer);
-      signal?.removeEventListener('abort', follow);
+    clear,
+    abort: (reason) => {
+      clear();
+      controller.abort(reason);
     },
   };
 }

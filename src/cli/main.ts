@@ -6,7 +6,7 @@
  */
 import { keychainCallPending, keychainCallStuck } from '../store/keychain.js';
 import type { OptionTable } from './fast-args.js';
-import { exitCodes, interrupted, reportError } from './output.js';
+import { exitCodes, interrupted, reportError, statusAfterRun } from './output.js';
 import { exitForSignal, interruptSignal } from './signals.js';
 import { parseTokenArgs, runToken } from './token.js';
 
@@ -34,7 +34,7 @@ async function runPlain(args: readonly string[]): Promise<number | undefined> {
   } catch (e) {
     return reportError(e, argv.json === true);
   }
-  return typeof process.exitCode === 'number' ? process.exitCode : exitCodes.ok;
+  return statusAfterRun();
 }
 
 /** Runs the CLI with `args` (process.argv without node and the script); returns the exit status. */

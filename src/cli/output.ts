@@ -40,6 +40,12 @@ export function resultJson(value: unknown): void {
 /** Set by the signal handlers: a run cut short by a signal exits with its status. */
 export const interrupted: { status?: number } = {};
 
+/** The exit status of a command that returned: 130/143 when a signal cut the run short (even if it got to its end), else `process.exitCode`, else 0. */
+export function statusAfterRun(): number {
+  if (interrupted.status !== undefined) return interrupted.status;
+  return typeof process.exitCode === 'number' ? process.exitCode : exitCodes.ok;
+}
+
 /** Reports an error as the contract says and returns the exit status. */
 export function reportError(e: unknown, json: boolean): number {
   const err =

@@ -3,7 +3,7 @@ import yargs from 'yargs';
 import { globalOptions } from './fast-args.js';
 import { loginCommand } from './login.js';
 import { logoutCommand } from './logout.js';
-import { exitCodes, interrupted, reportError, usageError } from './output.js';
+import { reportError, statusAfterRun, usageError } from './output.js';
 import { statusCommand } from './status.js';
 import { tokenCommand } from './token.js';
 
@@ -56,7 +56,5 @@ export async function runYargs(args: readonly string[]): Promise<number> {
   } catch (e) {
     return reportError(e, json);
   }
-  // A run cut short by SIGINT/SIGTERM exits 130/143 even when the command got to its end.
-  if (interrupted.status !== undefined) return interrupted.status;
-  return typeof process.exitCode === 'number' ? process.exitCode : exitCodes.ok;
+  return statusAfterRun();
 }

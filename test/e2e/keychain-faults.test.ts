@@ -5,6 +5,8 @@
  * private D-Bus, so that stopping it touches no other test.
  */
 import { spawnSync } from 'node:child_process';
+import { once } from 'node:events';
+import net from 'node:net';
 import { mkdtempSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -43,6 +45,10 @@ describe.skipIf(!tools || !keytarLoads)('keychain faults (private gnome-keyring)
     expect(c?.code).not.toBe(0);
   });
 
+  it('exits 130 when Ctrl-C cut status short, even though the keychain answered and status got to its end', () => {
+    expect(cases.get('interrupted-status')?.code).toBe(130);
+  });
+
   it('fails with keychain_unavailable at once when the daemon is gone', () => {
     const c = cases.get('daemon-gone');
     expect(c?.last).toMatch(/^loopauth: keychain_unavailable: /);
@@ -57,5 +63,18 @@ describe.skipIf(!tools || !keytarLoads)('keychain faults (private gnome-keyring)
     expect(r.code).toBe(1);
     expect(r.stderr.trim().split('\n').pop()).toMatch(/^loopauth: keychain_unavailable: .*--insecure-storage/);
     expect(readdirSync(config, { recursive: true }).filter((f) => String(f).includes('secret'))).toEqual([]);
+  });
+
+  it('fails login with keychain_unavailable at once, not with a timeout, when there is no Secret Service and the server never answers', async () => {
+    const silent = net.createServer(() => undefined).listen(0, '127.0.0.1');
+    await once(silent, 'listening');
+    const { port } = silent.address() as net.AddressInfo;
+    const started = Date.now();
+    const r = await runCli(['login', '--issuer', `http://127.0.0.1:${port}`, '--client-id', 'x', '--no-browser', '--timeout', '30'], {
+      env: { XDG_CONFIG_HOME: await tempConfigDir(), DBUS_SESSION_BUS_ADDRESS: undefined, DISPLAY: undefined },
+    });
+    silent.close();
+    expect(r.stderr.trim().split('\n').pop()).toMatch(/^loopauth: keychain_unavailable: .*--insecure-storage/);
+    expect(Date.now() - started).toBeLessThan(15_000); // half the --timeout: the store's failure did not wait for discovery
   });
 });
