@@ -16,7 +16,6 @@ import type { LoginOptions, Session } from './options.js';
 import { errorPage, successPage } from './pages.js';
 import { readPastedCallback } from './paste.js';
 import { abortError, rejectOnAbort } from './signals.js';
-import { requireBrowsableUrl } from './urls.js';
 
 /** What the browser flow needs from login(). */
 export interface BrowserFlowContext extends FlowContext {
@@ -57,10 +56,11 @@ export async function signInWithBrowser(ctx: BrowserFlowContext, save: (tokens: 
     settleQuietly(options.onAuthorizationUrl?.(request.url), warn, 'onAuthorizationUrl');
     const opener = options.openBrowser === false ? undefined : (options.openBrowser ?? systemBrowser());
     if (opener) {
-      requireBrowsableUrl(new URL(request.url));
       // Not awaited: an app's opener may settle only once the browser closes,
       // or once the person has signed in, which needs the listener answering.
-      void openAuthorizationUrl(request.url, opener, warn).catch(() => undefined);
+      // openAuthorizationUrl checks the URL before anything is launched (discovery
+      // already refused an unsafe authorization_endpoint); a refusal is said, not lost.
+      void openAuthorizationUrl(request.url, opener, warn).catch((e: unknown) => warn(e instanceof LoopauthError ? e.message : 'the browser was not opened'));
     }
     preloadLock();
     const pasted = paste?.url.then((url): Callback => ({ url, respond: () => Promise.resolve() }));

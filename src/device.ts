@@ -2,17 +2,17 @@
  * The device authorization grant (RFC 8628), for a machine with no desktop:
  * the person opens the verification URL anywhere and types the user code.
  */
-import { preloadLock } from './lock.js';
 import * as oauth from 'oauth4webapi';
+import { settleQuietly } from './browser.js';
 import { LoopauthError, toLoopauthError } from './errors.js';
 import type { ExchangedTokens } from './exchange.js';
 import { resourceParams, toSecrets } from './exchange.js';
 import type { FlowContext } from './flow-context.js';
 import { httpOptions } from './http.js';
 import { checkIdTokenSignature } from './id-token.js';
+import { preloadLock } from './lock.js';
 import type { LoginOptions, Session } from './options.js';
 import { abortError } from './signals.js';
-import { settleQuietly } from './browser.js';
 import { requireBrowsableEndpoint } from './urls.js';
 
 /** Whether there is a desktop to open a browser on (RFC 8252 flows need one nearby). */

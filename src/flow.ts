@@ -106,26 +106,20 @@ export async function login(options: LoginOptions): Promise<Session> {
  * before any browser is opened.
  */
 async function discoverWithStoreCheck(store: SecretStore, plan: LoginPlan, http: HttpOptions, timeout: number): Promise<{ target: Target; as: AuthorizationServer }> {
-  const failed = store.check ? store.check().then(() => undefined, (e: unknown) => ({ e })) : Promise.resolve(undefined);
   const lookup = withDeadline(http.signal, timeout); // discovery's own signal, cut if the store fails
-  const found = findServer(plan, { ...http, signal: lookup.signal });
-  found.catch(() => undefined); // read below, after the store's verdict
+  const checked = store.check?.().catch((e: unknown) => {
+    lookup.abort(new LoopauthError('cancelled', 'the secret store cannot be used'));
+    throw e;
+  });
   try {
-    const storeVerdict = failed.then((f) => {
-      if (f) throw f.e;
-      return found;
-    });
-    await Promise.race([storeVerdict, found]);
+    const [, found] = await Promise.all([checked, findServer(plan, { ...http, signal: lookup.signal })]);
+    return found;
   } catch (e) {
-    const f = await failed;
-    if (f) lookup.abort(new LoopauthError('cancelled', 'the secret store cannot be used'));
-    throw f ? f.e : e;
+    await checked; // the store's failure outranks discovery's
+    throw e;
   } finally {
     lookup.clear();
   }
-  const f = await failed;
-  if (f) throw f.e;
-  return found;
 }
 
 async function findServer(plan: LoginPlan, http: HttpOptions): Promise<{ target: Target; as: AuthorizationServer }> {
@@ -188,8 +182,8 @@ function planLogin(options: LoginOptions, root: string, profile: string): LoginP
   const scopes = explicitScopes ?? (sameIssuer ? [...existing.scopes] : defaultScopes);
   const resource = options.resource === undefined ? (sameIssuer ? [...(existing.resource ?? [])] : []) : typeof options.resource === 'string' ? [options.resource] : [...options.resource];
   for (const r of resource) {
-    const u = parseUrl(r, 'resource');
-    if (u.hash) throw new TypeError('resource must not have a fragment (RFC 8707 §2)');
+    parseUrl(r, 'resource');
+    if (r.includes('#')) throw new TypeError('resource must not have a fragment (RFC 8707 §2)'); // even an empty one
   }
   for (const [k, v] of Object.entries(options.extraParams ?? {})) {
     if (typeof v !== 'string') throw new TypeError(`extraParams.${k} must be a string`);

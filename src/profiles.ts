@@ -9,7 +9,7 @@ import { promises as fs, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { LoopauthError } from './errors.js';
 import { writeFileAtomic } from './atomic.js';
-import { isLoopbackHost } from './urls.js';
+import { requireSecureUrl } from './urls.js';
 
 /** The profile format this version of loopauth reads and writes. */
 export const profileVersion = 1;
@@ -119,14 +119,11 @@ function parseProfile(text: string, file: string): ProfileData {
 function checkSavedEndpoints(server: Partial<ServerEndpoints>, file: string): void {
   for (const [field, value] of Object.entries(server)) {
     if (!field.endsWith('_endpoint') && field !== 'jwks_uri' && field !== 'issuer') continue;
-    let ok = false;
     try {
-      const url = new URL(String(value));
-      ok = url.protocol === 'https:' || (url.protocol === 'http:' && isLoopbackHost(url.hostname));
+      requireSecureUrl(new URL(String(value)), field);
     } catch {
-      ok = false;
+      throw new LoopauthError('profile_corrupt', `the profile file ${file} names an insecure ${field}; run loopauth login again`);
     }
-    if (!ok) throw new LoopauthError('profile_corrupt', `the profile file ${file} names an insecure ${field}; run loopauth login again`);
   }
 }
 

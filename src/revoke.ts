@@ -71,7 +71,8 @@ async function logoutLocked(options: LogoutOptions, common: ResolvedProfileOptio
     // A session the store should hold but reads as empty: a locked keychain looks like
     // this, and deleting would "succeed" while the entry stays. Probe before saying gone.
     if (data.hasSession && !secrets && !unreadable) await store.check?.();
-    const token = secrets?.refresh_token ?? secrets?.access_token;
+    const revokedToken = secrets?.refresh_token ? 'refresh_token' : secrets?.access_token ? 'access_token' : undefined;
+    const token = revokedToken && secrets?.[revokedToken];
     let revocation: LogoutResult['revocation'] = 'skipped';
     let revocationError: LoopauthError | undefined;
     if (options.revoke !== false && unreadable) {
@@ -95,7 +96,7 @@ async function logoutLocked(options: LogoutOptions, common: ResolvedProfileOptio
     const deleted = await store.delete(common.profile);
     const { version: _v, updatedAt: _u, subject: _s, ...rest } = data;
     await writeProfile(common.root, common.profile, { ...rest, hasSession: false });
-    const revokedToken = revocation === 'revoked' || revocation === 'failed' ? (secrets?.refresh_token ? 'refresh_token' : secrets?.access_token ? 'access_token' : undefined) : undefined;
-    return { profile: common.profile, revocation, ...(revokedToken ? { revokedToken } : {}), ...(revocationError ? { revocationError } : {}), deleted };
+    const sent = revokedToken && (revocation === 'revoked' || revocation === 'failed');
+    return { profile: common.profile, revocation, ...(sent ? { revokedToken } : {}), ...(revocationError ? { revocationError } : {}), deleted };
   });
 }
