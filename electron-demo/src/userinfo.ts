@@ -35,7 +35,9 @@ export async function fetchUserInfo(
 ): Promise<Readonly<Record<string, unknown>>> {
   const as = await serverOf(options.issuer, options.signal);
   const client: oauth.Client = { client_id: options.clientId };
-  const insecure = isLoopbackHttp(new URL(options.issuer));
+  // Judged on the endpoint the token goes to, not on the issuer: oauth4webapi then
+  // refuses a plain-http userinfo_endpoint anywhere but on loopback.
+  const insecure = as.userinfo_endpoint !== undefined && isLoopbackHttp(new URL(as.userinfo_endpoint));
   const response = await oauth.userInfoRequest(as, client, options.accessToken, {
     [oauth.allowInsecureRequests]: insecure,
     ...(options.signal ? { signal: options.signal } : {}),

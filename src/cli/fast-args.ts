@@ -52,6 +52,7 @@ export function parseFlags(args: readonly string[], table: OptionTable): Record<
       continue;
     }
     const text = t.value ?? '';
+    if (!t.inlineValue && text.startsWith('-')) return undefined; // `--issuer -`: yargs reads "-" as a word of its own
     if (o.type === 'number' && !plainNumber.test(text)) return undefined;
     const value = o.type === 'number' ? Number(text) : text;
     if (o.choices && !(o.choices as readonly unknown[]).includes(value)) return undefined;
