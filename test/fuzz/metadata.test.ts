@@ -70,7 +70,7 @@ describe('discovery over generated metadata documents', () => {
       { numRuns: 3000 },
     );
     // The checks above ran on real accepted documents, not only on refusals.
-    expect(accepted).toBeGreaterThan(30); // about 150 of 3000 get through
+    expect(accepted).toBeGreaterThan(30);
   });
 
   it('always refuses a document whose issuer is not the one asked for, with discovery_failed (1000 documents)', async () => {
