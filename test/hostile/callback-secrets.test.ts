@@ -47,7 +47,9 @@ describe('the hygiene check itself', () => {
   it('recognises a verifier by its S256 challenge and a code by its value', () => {
     const verifier = randomBytes(32).toString('base64url');
     const secrets = { code: 'the-code-123', challenge: createHash('sha256').update(verifier).digest('base64url') };
-    expect(() => expectNoSecrets(`verifier=${verifier};`, secrets)).toThrow();
+    for (const around of [`verifier=${verifier};`, `verifier ${verifier}.`, `x-${verifier}`, `a_${verifier}_b`]) {
+      expect(() => expectNoSecrets(around, secrets)).toThrow(/verifier leaked/);
+    }
     expect(() => expectNoSecrets('see the-code-123 here', secrets)).toThrow();
     expect(() => expectNoSecrets(`${randomBytes(32).toString('base64url')} and other words`, secrets)).not.toThrow();
   });
