@@ -7,10 +7,9 @@
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { CLI_PATH, removeTempConfigDirs, tempConfigDir } from '../helpers/cli.mjs';
-import { startHostileServer } from './support/server.js';
-import type { HostileServer } from './support/server.js';
+import { describe, expect, it } from 'vitest';
+import { CLI_PATH, tempConfigDir } from '../helpers/cli.mjs';
+import { hostileServers } from './support/servers.js';
 import { filesUnder, loginAgainst, secretLeaks } from './support/server.run.js';
 
 /** Whether this machine lets us mount in a private namespace (root in some sandboxes may not). */
@@ -26,15 +25,10 @@ fi
 set +e; "$@"; rc=$?
 find "$dir" -type f ! -name filler | sed "s|^$dir/||" | sort > "$listing"; exit $rc`;
 
-const servers: HostileServer[] = [];
-afterEach(async () => {
-  await Promise.all(servers.splice(0).map((s) => s.close()));
-});
-afterAll(removeTempConfigDirs);
+const { hostile } = hostileServers();
 
 async function loginOnDisk(mode: 'ro' | 'full') {
-  const s = await startHostileServer();
-  servers.push(s);
+  const s = await hostile();
   const config = await tempConfigDir();
   const listing = `${config}.listing`;
   const run = await loginAgainst(s, [], {}, { config, wrap: (dir) => ['unshare', '-m', 'sh', '-c', script, 'sh', mode, dir, listing] });
@@ -64,8 +58,7 @@ describe.skipIf(!canMount)('a config folder that cannot be written (real mounts 
   });
 
   it('prints no access token when the disk fills before a rotated refresh token is saved: store_failed, and the next token still works once there is room', async () => {
-    const s = await startHostileServer({ token: (c) => ({ ...c.valid, expires_in: 1 }) });
-    servers.push(s);
+    const s = await hostile({ token: (c) => ({ ...c.valid, expires_in: 1 }) });
     const config = await tempConfigDir();
     // Sign in with room, fill the disk, refresh (must fail), free the disk, refresh again.
     const fillThenRefresh = `set -e; dir=$1; out=$2; shift 2; mount -t tmpfs -o size=512k tmpfs "$dir"
@@ -86,8 +79,7 @@ rm -f "$dir/filler"; "$NODE" "$CLI" token > "$out.room.stdout" 2>/dev/null; echo
   });
 
   it('signs in on the same mounts when the disk has room (control: the namespace wrapper itself works)', async () => {
-    const s = await startHostileServer();
-    servers.push(s);
+    const s = await hostile();
     const config = await tempConfigDir();
     const run = await loginAgainst(s, [], {}, { config, wrap: (dir) => ['unshare', '-m', 'sh', '-c', script, 'sh', 'none', dir, `${config}.listing`] });
     expect(run.code).toBe(0);

@@ -3,21 +3,17 @@
  * verification URLs are printed on the person's terminal, so they are input
  * built to attack it. A hostile server on loopback grants at the first poll.
  */
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { removeTempConfigDirs } from '../helpers/cli.mjs';
-import { foreignKey, startHostileServer } from './support/server.js';
+import { describe, expect, it } from 'vitest';
+import { foreignKey } from './support/server.js';
+import { hostileServers } from './support/servers.js';
 import type { HostileOptions, HostileServer } from './support/server.js';
 import { loginAgainst, secretLeaks } from './support/server.run.js';
 
-const servers: HostileServer[] = [];
-afterEach(async () => {
-  await Promise.all(servers.splice(0).map((s) => s.close()));
-});
-afterAll(removeTempConfigDirs);
+const { hostile } = hostileServers();
 
 /** A server whose device authorization endpoint answers `fields` over a valid response. */
 async function deviceServer(fields: Record<string, unknown> = {}, token?: HostileOptions['token']): Promise<HostileServer> {
-  const s = await startHostileServer({
+  const s = await hostile({
     ...(token ? { token } : {}),
     metadata: (base) => ({ device_authorization_endpoint: `${base}/device_authorization` }),
     routes: {
@@ -27,7 +23,6 @@ async function deviceServer(fields: Record<string, unknown> = {}, token?: Hostil
       },
     },
   });
-  servers.push(s);
   return s;
 }
 

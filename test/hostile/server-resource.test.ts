@@ -2,21 +2,16 @@
  * Protected resource metadata that lies (RFC 9728, `login --resource-url`):
  * a hostile server plays both the resource and its authorization server.
  */
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { removeTempConfigDirs } from '../helpers/cli.mjs';
-import { startHostileServer } from './support/server.js';
+import { describe, expect, it } from 'vitest';
+import { hostileServers } from './support/servers.js';
 import type { Handler, HostileServer } from './support/server.js';
 import { loginAgainst } from './support/server.run.js';
 
-const servers: HostileServer[] = [];
-afterEach(async () => {
-  await Promise.all(servers.splice(0).map((s) => s.close()));
-});
-afterAll(removeTempConfigDirs);
+const { hostile } = hostileServers();
 
 /** A hostile server whose resource `/api` has metadata `meta(base)` (or is answered by `api`). */
 async function resourceServer(meta: (base: string) => unknown, api?: Handler): Promise<HostileServer> {
-  const s: HostileServer = await startHostileServer({
+  const s: HostileServer = await hostile({
     routes: {
       '/.well-known/oauth-protected-resource/api': (_req, res) => {
         const body = meta(s.issuer);
@@ -26,7 +21,6 @@ async function resourceServer(meta: (base: string) => unknown, api?: Handler): P
       ...(api ? { '/api': api } : {}),
     },
   });
-  servers.push(s);
   return s;
 }
 

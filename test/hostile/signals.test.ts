@@ -176,9 +176,9 @@ describe('SIGINT during a refresh in loopauth token', () => {
     expect(r.code).toBe(130);
     expect(r.stdout).toBe('');
     expect(lastLine(r.stderr)).toMatch(/^loopauth: cancelled: /);
-    expect(r.stderr).not.toContain(before);
+    expect(r.stderr.includes(before), 'the refresh token was printed').toBe(false);
     // The answer that was on its way was saved: a rotating server's new refresh token is kept.
-    if (server === rotating) expect(storedRefreshToken(env)).not.toBe(before);
+    if (server === rotating) expect(storedRefreshToken(env) === before, 'the rotated refresh token was not saved').toBe(false);
     await new Promise((resolve) => setTimeout(resolve, 1_500)); // the server has finished the abandoned request
     const next = await runCli(['token', '--min-ttl', '999999'], { env });
     expect(next.code).toBe(0);
