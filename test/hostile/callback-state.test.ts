@@ -120,7 +120,7 @@ describe('a real sign-in under forged responses', () => {
     const callbackUrl = await expectRealCallbackCompletes(f, server);
     expect(server.tokenRequests().filter((q) => q.grantType === 'authorization_code')).toHaveLength(1);
     const secrets = signInSecrets(f.url, callbackUrl);
-    expect(['forged', 'one', 'two']).not.toContain(secrets.code);
+    expect(secrets.code).toBeTruthy(); // else the check below would skip the code
     // Nothing login() logged or warned carries the state, the real code or the verifier.
     expect(f.lines.join('\n')).not.toContain(f.state);
     expectNoSecrets(f.lines.join('\n'), secrets);
@@ -131,9 +131,8 @@ describe('a real sign-in under forged responses', () => {
     server.clearRequests();
     expect((await forge(flow, 'code=stolen-code&state=guess')).status).toBe(400);
     await flow.expectStillWaiting();
-    const callbackUrl = await expectRealCallbackCompletes(flow, server);
+    await expectRealCallbackCompletes(flow, server);
     expect(server.tokenRequests().filter((q) => q.grantType === 'authorization_code')).toHaveLength(1);
-    expect(signInSecrets(flow.url, callbackUrl).code).not.toBe('stolen-code');
   });
 
   it('a replay of the real callback URL afterwards meets a closed port, and nothing is exchanged twice', async () => {
