@@ -4,7 +4,7 @@ import { once } from 'node:events';
 import { cli, concurrent, interleave, median, percentile, root, startLogin, timeRun } from './lib.mjs';
 import path from 'node:path';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import http from 'node:http';
+import { deliverOnce, signInOverHttp } from '../scripts/http-browser.mjs';
 import { tmpdir } from 'node:os';
 
 const N = Number(process.env.BENCH_RUNS || 20);
@@ -105,7 +105,6 @@ export async function inProcess(env) {
  * ID-token checks, store write, the tab's answer), less the server's own time.
  */
 export async function callbackToExit(issuer, server) {
-  const { signInOverHttp } = await import('../scripts/http-browser.mjs');
   const totals = [];
   const ours = [];
   const tabs = [];
@@ -116,10 +115,9 @@ export async function callbackToExit(issuer, server) {
     const { callbackUrl } = await signInOverHttp(url, { deliver: false });
     const before = server.requests.length;
     const t0 = process.hrtime.bigint();
-    let answered = t0;
-    http.get(callbackUrl, { agent: false }, (res) => res.resume().on('end', () => (answered = process.hrtime.bigint()))).on('error', () => {});
-    const [code, t1] = await login.exited;
-    if (code !== 0) throw new Error(`login exited ${code}`);
+    const tab = deliverOnce(callbackUrl).then((status) => [status, process.hrtime.bigint()]);
+    const [[code, t1], [status, answered]] = await Promise.all([login.exited, tab]);
+    if (code !== 0 || status !== 200) throw new Error(`login exited ${code}, the tab was answered ${status}`);
     const total = Number(t1 - t0) / 1e6;
     const serverMs = server.requests.slice(before).reduce((n, r) => n + (r.ms ?? 0), 0);
     rmSync(env.XDG_CONFIG_HOME, { recursive: true, force: true });

@@ -7,8 +7,14 @@ import http from 'node:http';
 
 const MAX_HOPS = 20;
 
-/** GET on a connection of its own, closed after: a pooled socket to the (closed) listener would stay in this process and be counted as loopauth's. */
-function deliverOnce(url) {
+/**
+ * Visits the callback URL on a connection of its own, closed after (a pooled
+ * socket to the closed listener would stay in this process and be counted as
+ * loopauth's); resolves with the status once the whole answer is in.
+ * @param {string} url
+ * @returns {Promise<number | undefined>}
+ */
+export function deliverOnce(url) {
   return new Promise((resolve, reject) => {
     http.get(url, { agent: false }, (res) => {
       res.resume();
@@ -31,7 +37,7 @@ export async function signInOverHttp(authorizationUrl, { username = 'demo', pass
   let url = authorizationUrl;
   let body;
   for (let hop = 0; hop < MAX_HOPS; hop++) {
-    if (!url.startsWith(origin)) {
+    if (new URL(url).origin !== origin) {
       // Back at the app: the redirect URI with code and state.
       if (!deliver) return { callbackUrl: url };
       return { callbackUrl: url, status: await deliverOnce(url) };
