@@ -57,7 +57,11 @@ describe('status', () => {
     const r = await runCli(['status', '--json'], { env });
     expect(r.code).toBe(0);
     expect(JSON.parse(r.stdout)).toMatchObject({ state: 'expired' });
-    expect(r.stdout + r.stderr).not.toMatch(/eyJ/);
+    // No token of the session, opaque or JWT, in what status printed.
+    const stored = JSON.parse(readFileSync(path.join(env.XDG_CONFIG_HOME!, 'loopauth', 'secrets', 'default.secret'), 'utf8')) as Record<string, unknown>;
+    const tokens = ['access_token', 'refresh_token', 'id_token'].map((k) => stored[k]).filter((t): t is string => typeof t === 'string');
+    expect(tokens.length).toBeGreaterThan(1);
+    expect(tokens.some((t) => (r.stdout + r.stderr).includes(t)), 'status printed a token').toBe(false);
   }, 60_000);
 });
 

@@ -129,6 +129,8 @@ describe('Electron demo window (stand-ins for contextBridge, ipcRenderer, ipcMai
 
   it('shows the user and the expiry after signing in, the userinfo after "Call the API" (no token in the page), and the sign-in button after signing out', async () => {
     const { app, page, close } = await openWindow();
+    // The static page already shows #signed-out: wait until the renderer has shown status()'s answer.
+    await page.locator('#expires', { hasText: 'unknown' }).waitFor({ state: 'attached' });
     await expect(page.locator('#signed-out').isVisible()).resolves.toBe(true);
     await page.click('#login');
     await page.locator('#user', { hasText: server.user.name }).waitFor();
