@@ -7,10 +7,10 @@
  * is stopped, gone or absent, and an entry that reads as empty.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CLI_PATH, REPO_ROOT } from '../helpers/cli.mjs';
 import { startHostileServer } from './support/server.js';
 import { filesUnder, recordingBrowser, readRecord } from './support/server.run.js';
@@ -35,13 +35,24 @@ cp "$XDG_CONFIG_HOME/loopauth/profiles/default.json" "$WORK/profile-after.json"
 `;
 
 describe.skipIf(!tools || !keytarLoads)('a locked keyring (a private gnome-keyring, locked through the Secret Service API)', () => {
-  const work = mkdtempSync(path.join(tmpdir(), 'loopauth-locked-'));
-  const record = path.join(work, 'browser.jsonl');
   let steps: Map<string, { code: number; last: string }>;
   let tokenRequests = 0;
   let leaks: string[] = [];
+  let work = '';
 
-  const ran = (async () => {
+  // In a hook, not in the describe body: vitest runs the body to collect the tests even when it skips them.
+  let ran: Promise<void> = Promise.resolve();
+  beforeAll(() => {
+    ran = run();
+  });
+  afterAll(async () => {
+    await ran.catch(() => undefined);
+    if (work) rmSync(work, { recursive: true, force: true });
+  });
+
+  async function run(): Promise<void> {
+    work = mkdtempSync(path.join(tmpdir(), 'loopauth-locked-'));
+    const record = path.join(work, 'browser.jsonl');
     const s = await startHostileServer();
     try {
       // Async on purpose: the hostile server answers from this process meanwhile.
@@ -50,7 +61,7 @@ describe.skipIf(!tools || !keytarLoads)('a locked keyring (a private gnome-keyri
       });
       let out = '';
       child.stdout.setEncoding('utf8').on('data', (c: string) => (out += c));
-      await new Promise((resolve) => child.on('close', resolve));
+      await new Promise((resolve, reject) => child.on('close', resolve).on('error', reject));
       tokenRequests = s.tokenRequests();
       // With the keychain as the store, no file under the config folder may hold a secret.
       const config = path.join(work, 'config');
@@ -67,8 +78,7 @@ describe.skipIf(!tools || !keytarLoads)('a locked keyring (a private gnome-keyri
     } finally {
       await s.close();
     }
-  })();
-  afterAll(() => ran);
+  }
 
   it('signs in and reads the token while the keyring is unlocked (control), with no secret in any file of the config folder', async () => {
     await ran;
@@ -87,7 +97,7 @@ describe.skipIf(!tools || !keytarLoads)('a locked keyring (a private gnome-keyri
   it('fails a new login with keychain_unavailable before the browser opens, and keeps the signed-in profile (through the logout below too)', async () => {
     await ran;
     expect(steps.get('login-locked')?.last).toMatch(/^loopauth: keychain_unavailable: /);
-    expect(readRecord(record).launches).toHaveLength(1); // the first, unlocked login only
+    expect(readRecord(path.join(work, 'browser.jsonl')).launches).toHaveLength(1); // the first, unlocked login only
     const profile = JSON.parse(readFileSync(path.join(work, 'profile-after.json'), 'utf8')) as { hasSession: boolean };
     expect(profile.hasSession).toBe(true);
   });
