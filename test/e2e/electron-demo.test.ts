@@ -62,8 +62,6 @@ function portIsFree(port: number): Promise<boolean> {
   });
 }
 
-const portOf = (authorizationUrl: string) => Number(new URL(new URL(authorizationUrl).searchParams.get('redirect_uri')!).port);
-
 describe('Electron demo main process (stand-ins for ipcMain, shell and safeStorage)', () => {
   it('refuses IPC from another frame, another window, or the window showing another page', async () => {
     const app = startApp();
@@ -120,9 +118,7 @@ describe('Electron demo main process (stand-ins for ipcMain, shell and safeStora
 
   it('joins a second click during a pending sign-in: the same request is re-opened, no second listener', async () => {
     const app = startApp({ browser: 'ignore' });
-    const opened = app.nextOpen();
-    const first = app.invoke(channels.login);
-    const url = await opened;
+    const { reply: first, url, port } = await app.beginLogin();
     const reopened = app.nextOpen();
     const second = app.invoke(channels.login);
     expect(await reopened).toBe(url); // same state, same loopback port: one listener
@@ -133,15 +129,13 @@ describe('Electron demo main process (stand-ins for ipcMain, shell and safeStora
     expect(b).toEqual(a);
     expect(app.opened).toEqual([url, url]);
     expect(app.progress.map((p) => p.step).sort()).toEqual(['already-pending', 'browser-opened', 'signed-in', 'starting']);
-    expect(await portIsFree(portOf(url))).toBe(true);
+    expect(await portIsFree(port)).toBe(true);
     await app.controller.dispose();
   });
 
   it('quitting during a sign-in aborts it, frees the port and saves nothing', async () => {
     const app = startApp({ browser: 'ignore' });
-    const opened = app.nextOpen();
-    const pending = app.invoke(channels.login);
-    const port = portOf(await opened);
+    const { reply: pending, port } = await app.beginLogin();
     expect(await portIsFree(port)).toBe(false);
     await app.controller.dispose();
     expect(await portIsFree(port)).toBe(true);
@@ -163,9 +157,7 @@ describe('Electron demo main process (stand-ins for ipcMain, shell and safeStora
 
   it('shows a sign-in nobody finishes as timeout, with the port free again', async () => {
     const app = startApp({ browser: 'ignore', timeout: 2 });
-    const opened = app.nextOpen();
-    const reply = app.invoke(channels.login);
-    const port = portOf(await opened);
+    const { reply: reply, port } = await app.beginLogin();
     expect(await reply).toMatchObject({ ok: false, error: { code: 'timeout' } });
     expect(app.progress.at(-1)).toMatchObject({ step: 'failed', error: { code: 'timeout' } });
     expect(await portIsFree(port)).toBe(true);
@@ -177,9 +169,7 @@ describe('Electron demo main process (stand-ins for ipcMain, shell and safeStora
     await app.invoke(channels.login);
     const tokens = await app.storedTokens();
     app.setBrowserPart('ignore'); // this time the person does not finish in the browser
-    const opened = app.nextOpen();
-    const again = app.invoke(channels.login);
-    const port = portOf(await opened);
+    const { reply: again, port } = await app.beginLogin();
     const cancel = await app.invoke(channels.logout);
     expect(await again).toMatchObject({ ok: false, error: { code: 'cancelled' } });
     expect(app.progress.at(-1)).toMatchObject({ step: 'failed', error: { code: 'cancelled' } });
@@ -192,9 +182,7 @@ describe('Electron demo main process (stand-ins for ipcMain, shell and safeStora
 
   it('says so in the window when the browser cannot be opened, and keeps waiting for the sign-in', async () => {
     const app = startApp({ browser: 'unavailable' });
-    const opened = app.nextOpen();
-    const pending = app.invoke(channels.login);
-    const url = await opened;
+    const { reply: pending, url } = await app.beginLogin();
     await expect.poll(() => app.progress.map((p) => p.step)).toContain('warning');
     expect((await app.invoke(channels.status)).state.pending).toBe(true);
     app.setBrowserPart('allow');

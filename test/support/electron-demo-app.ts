@@ -13,7 +13,7 @@ import type { Browser } from 'playwright-core';
 import { createAuthController } from '../../electron-demo/src/auth-controller.js';
 import type { AuthControllerOptions } from '../../electron-demo/src/auth-controller.js';
 import { channels } from '../../electron-demo/src/bridge.js';
-import type { Progress, Reply } from '../../electron-demo/src/bridge.js';
+import type { Progress, Reply, ViewState } from '../../electron-demo/src/bridge.js';
 import type { InvokeEventLike } from '../../electron-demo/src/frame-guard.js';
 import type { AuthServer } from '../helpers/auth-server.mjs';
 import { signInWithBrowser } from '../helpers/browser.mjs';
@@ -103,6 +103,13 @@ export function startDemoApp(options: DemoAppOptions) {
   }
   /** Resolves with the next URL handed to the "system browser". */
   const nextOpen = () => new Promise<string>((resolve) => { onOpen = resolve; });
+  /** Clicks "Sign in" and waits for the browser to be sent off: the pending reply, the URL, its loopback port. */
+  async function beginLogin(): Promise<{ reply: Promise<Reply<ViewState>>; url: string; port: number }> {
+    const opened = nextOpen();
+    const reply = invoke<ViewState>(channels.login);
+    const url = await opened;
+    return { reply, url, port: Number(new URL(new URL(url).searchParams.get('redirect_uri')!).port) };
+  }
   /** The access, refresh and ID tokens the store holds now. */
   async function storedTokens(): Promise<string[]> {
     const raw = await controller.store.get('default');
@@ -112,5 +119,5 @@ export function startDemoApp(options: DemoAppOptions) {
   const secretsDir = path.join(userDataPath, 'loopauth-secrets');
   const secretFiles = () => (existsSync(secretsDir) ? readdirSync(secretsDir) : []);
   const setBrowserPart = (next: BrowserPart) => { part = next; };
-  return { controller, handlers, invoke, crossed, progress, opened, signIns, nextOpen, storedTokens, secretFiles, setBrowserPart, webContents, dir };
+  return { controller, handlers, invoke, crossed, progress, opened, signIns, nextOpen, beginLogin, storedTokens, secretFiles, setBrowserPart, webContents, dir };
 }
