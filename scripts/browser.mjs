@@ -153,7 +153,9 @@ async function drive(browser, startUrl, options) {
     }
     throw new Error(`sign-in did not finish (at ${page.url()})`);
   } finally {
-    await context.close();
+    // A browser closed under us already took its contexts with it; that is
+    // not the sign-in's outcome, so it must not replace it.
+    await context.close().catch((error) => { if (browser.isConnected()) throw error; });
   }
 }
 

@@ -19,7 +19,7 @@ import { startAuthServer } from '../helpers/auth-server.mjs';
 import type { AuthServer } from '../helpers/auth-server.mjs';
 import { launchChromium } from '../helpers/browser.mjs';
 import { trustCaInProcess } from '../helpers/tls.mjs';
-import { startDemoApp } from '../support/electron-demo-app.js';
+import { browserSignInsSettled, startDemoApp } from '../support/electron-demo-app.js';
 import { preloadPageScript } from '../support/electron-preload.js';
 import type { DemoAppOptions } from '../support/electron-demo-app.js';
 
@@ -48,7 +48,11 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   untrust?.();
-  await Promise.all([server?.close(), browser?.close()]);
+  try {
+    await browserSignInsSettled(); // before the browser goes: a tab still being answered would fail with it
+  } finally {
+    await Promise.all([server?.close(), browser?.close()]);
+  }
   rmSync(tmp, { recursive: true, force: true });
 });
 

@@ -20,7 +20,7 @@ import { startAuthServer } from '../helpers/auth-server.mjs';
 import type { AuthServer } from '../helpers/auth-server.mjs';
 import { launchChromium, signInWithBrowser } from '../helpers/browser.mjs';
 import { trustCaInProcess } from '../helpers/tls.mjs';
-import { demoPageUrl as pageUrl, startDemoApp } from '../support/electron-demo-app.js';
+import { browserSignInsSettled, demoPageUrl as pageUrl, startDemoApp } from '../support/electron-demo-app.js';
 import type { BrowserPart, DemoAppOptions } from '../support/electron-demo-app.js';
 
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'loopauth-electron-demo-'));
@@ -34,7 +34,11 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   untrust?.();
-  await Promise.all([server?.close(), browser?.close()]);
+  try {
+    await browserSignInsSettled(); // before the browser goes: a tab still being answered would fail with it
+  } finally {
+    await Promise.all([server?.close(), browser?.close()]);
+  }
   rmSync(tmp, { recursive: true, force: true });
 });
 

@@ -42,6 +42,25 @@ export interface DemoAppOptions {
   readonly onProgress?: (progress: Progress) => void;
 }
 
+/**
+ * Every browser sign-in the apps' "system browser" started and that has not
+ * ended yet. The app's reply comes as soon as its listener has the callback,
+ * while the tab is still being answered and closed, so a test can end first:
+ * the suite awaits these before it closes the browser.
+ */
+const browserSignIns = new Set<Promise<unknown>>();
+const browserFailures: unknown[] = [];
+
+/**
+ * Waits until every browser sign-in the demo apps started has ended, and
+ * fails with the errors of those that failed (while the browser was still
+ * open, so they are real), which no test may have looked at.
+ */
+export async function browserSignInsSettled(): Promise<void> {
+  await Promise.allSettled([...browserSignIns]);
+  if (browserFailures.length > 0) throw new AggregateError(browserFailures.splice(0), 'a browser sign-in failed');
+}
+
 /** Starts the demo's main-process side; `crossed` collects every value that went to the renderer. */
 export function startDemoApp(options: DemoAppOptions) {
   const dir = mkdtempSync(path.join(options.parentDir, 'app-'));
@@ -74,7 +93,12 @@ export function startDemoApp(options: DemoAppOptions) {
       opened.push(url);
       onOpen(url);
       if (part === 'unavailable') return Promise.reject(new Error('no browser (stand-in)'));
-      if (part !== 'ignore') signIns.push(signInWithBrowser(options.browser, url, { action: part }));
+      if (part !== 'ignore') {
+        const signIn = signInWithBrowser(options.browser, url, { action: part });
+        browserSignIns.add(signIn);
+        signIn.then(() => browserSignIns.delete(signIn), (error: unknown) => { browserSignIns.delete(signIn); browserFailures.push(error); });
+        signIns.push(signIn);
+      }
       return Promise.resolve();
     },
   };
