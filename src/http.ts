@@ -4,6 +4,7 @@
  * redacted debug lines.
  */
 import * as oauth from 'oauth4webapi';
+import { fetchOverNodeHttp } from './node-http.js';
 import { safeOrigin } from './urls.js';
 
 /** Transport options shared by every request loopauth makes. */
@@ -81,12 +82,13 @@ const proxyVars = ['HTTPS_PROXY', 'https_proxy', 'HTTP_PROXY', 'http_proxy'];
 let proxied: Promise<typeof fetch> | undefined;
 
 /**
+ * Without a proxy: node:http(s) (see node-http.ts for why not fetch).
  * Node's fetch ignores HTTPS_PROXY/NO_PROXY; corporate networks need them.
  * undici's EnvHttpProxyAgent reads them (loaded only when a proxy is set),
  * and loopback is never proxied: a local server is never behind the proxy.
  */
-function proxyAwareFetch(input: string | URL | Request, init?: RequestInit): Promise<Response> {
-  if (!proxyVars.some((v) => process.env[v])) return fetch(input, init);
+function proxyAwareFetch(input: string, init: RequestInit): Promise<Response> {
+  if (!proxyVars.some((v) => process.env[v])) return fetchOverNodeHttp(input, init, { maxBodyBytes });
   proxied ??= import('undici').then(({ EnvHttpProxyAgent, fetch: undiciFetch }) => {
     const noProxy = [process.env.NO_PROXY ?? process.env.no_proxy, 'localhost', '127.0.0.1', '::1', '[::1]'].filter(Boolean).join(',');
     const dispatcher = new EnvHttpProxyAgent({ noProxy });

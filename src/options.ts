@@ -23,7 +23,7 @@ export interface ProfileOptions {
   readonly store?: SecretStore | StoreKind;
   /** Aborts the operation; it then rejects with code `cancelled`. */
   readonly signal?: AbortSignal;
-  /** A `fetch` to use for every request to the server. @default globalThis.fetch */
+  /** A `fetch` to use for every request to the server (Electron's `net.fetch`, say). @default node:http(s), or undici's fetch when HTTPS_PROXY/HTTP_PROXY is set */
   readonly fetch?: typeof fetch;
   /** Receives step-by-step lines with every secret redacted (`--verbose`). */
   readonly debug?: (line: string) => void;

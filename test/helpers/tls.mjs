@@ -4,13 +4,15 @@
 // (tls.setDefaultCACertificates came in 22.19), so this swaps the global
 // fetch dispatcher — an undici Agent, whose class we borrow from the current
 // one since the undici package itself is not installed — for one that also
-// trusts the test CA.
+// trusts the test CA. loopauth's own requests go over node:https (src/node-http.ts),
+// whose global agent takes the CA as a default option for every new connection.
+import https from 'node:https';
 import { rootCertificates } from 'node:tls';
 
 const GLOBAL_DISPATCHER = Symbol.for('undici.globalDispatcher.1');
 
 /**
- * Makes global fetch (and so oauth4webapi and loopauth in this process) trust
+ * Makes global fetch and node:https (and so loopauth in this process) trust
  * `ca` as well as the usual roots. Returns a function that undoes it.
  * @param {string} ca  PEM text (startAuthServer(...).ca)
  * @returns {Promise<() => void>}
@@ -25,5 +27,13 @@ export async function trustCaInProcess(ca) {
   if (!previous) throw new Error('no global fetch dispatcher to replace');
   const Agent = previous.constructor;
   globalThis[GLOBAL_DISPATCHER] = new Agent({ connect: { ca: [...rootCertificates, ca] } });
-  return () => { globalThis[GLOBAL_DISPATCHER] = previous; };
+  const agentCa = https.globalAgent.options.ca;
+  https.globalAgent.options.ca = [...rootCertificates, ca];
+  return () => {
+    globalThis[GLOBAL_DISPATCHER] = previous;
+    https.globalAgent.options.ca = agentCa;
+    https.globalAgent.destroy(); // its kept-alive sockets trusted the test CA
+  };
 }
+
+export { makeCertificates } from '../../scripts/tls-certs.mjs';
