@@ -18,11 +18,11 @@
  * transport failure rejects with `TypeError('fetch failed', { cause })`
  * carrying Node's error code, as undici's fetch does.
  */
-import http from 'node:http';
-import https from 'node:https';
-import { pipeline } from 'node:stream';
-import zlib from 'node:zlib';
+import type http from 'node:http';
+import { pipeline } from 'node:stream'; // already loaded: node:net is built on it
 import type { Readable } from 'node:stream';
+import type zlib from 'node:zlib';
+import { requireModule } from './require.js';
 
 /** Options of {@link fetchOverNodeHttp} beyond fetch's own. */
 export interface NodeHttpOptions {
@@ -30,11 +30,17 @@ export interface NodeHttpOptions {
   readonly maxBodyBytes: number;
 }
 
+// Loaded when first needed: an http issuer needs no TLS, and servers rarely compress unasked.
+const clients = {
+  'http:': () => requireModule('node:http') as typeof http,
+  'https:': () => requireModule('node:https') as typeof http,
+};
+const zlibModule = () => requireModule('node:zlib') as typeof zlib;
 const decoders: Record<string, () => NodeJS.ReadWriteStream> = {
-  gzip: () => zlib.createGunzip(),
-  'x-gzip': () => zlib.createGunzip(),
-  deflate: () => zlib.createInflate(),
-  br: () => zlib.createBrotliDecompress(),
+  gzip: () => zlibModule().createGunzip(),
+  'x-gzip': () => zlibModule().createGunzip(),
+  deflate: () => zlibModule().createInflate(),
+  br: () => zlibModule().createBrotliDecompress(),
 };
 
 /** `fetch(url, init)` for http: and https: URLs, with the differences listed above. */
@@ -43,7 +49,7 @@ export function fetchOverNodeHttp(url: string, init: RequestInit, options: NodeH
     const { signal } = init;
     if (signal?.aborted) return reject(signal.reason as Error); // as fetch does: the reason itself
     const target = new URL(url);
-    const client = target.protocol === 'https:' ? https : target.protocol === 'http:' ? http : undefined;
+    const client = Object.hasOwn(clients, target.protocol) ? clients[target.protocol as keyof typeof clients]() : undefined;
     if (!client) return reject(new TypeError('fetch failed', { cause: new Error(`unsupported protocol ${target.protocol}`) }));
     const { headers, body } = requestParts(init);
     let settled = false;
