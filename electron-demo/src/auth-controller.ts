@@ -10,7 +10,7 @@
  * sent to the renderer is a {@link ViewState}, an error code, or userinfo claims.
  */
 import { getStatus, getUserInfo, login, logout, LoopauthError } from 'loopauth';
-import type { SecretStore, Session } from 'loopauth';
+import type { SecretStore, Session, Status } from 'loopauth';
 import { createElectronStore } from 'loopauth/electron';
 import type { SafeStorageLike } from 'loopauth/electron';
 import type { BridgeError, Progress, Reply, UserInfo, ViewState } from './bridge.js';
@@ -72,7 +72,7 @@ interface PendingSignIn {
   readonly promise: Promise<Reply>;
   readonly abort: AbortController;
   /** The authorization URL, once loopauth has made it (a second click re-opens it). */
-  readonly url: () => string | undefined;
+  url?: string;
 }
 
 /** Registers the IPC handlers and returns the controller. */
@@ -107,21 +107,30 @@ export function createAuthController(options: AuthControllerOptions): AuthContro
     ...(expiresAt ? { expiresAt: expiresAt.toISOString() } : {}),
   });
 
-  async function view(): Promise<ViewState> {
+  /** The profile's status, undefined when signed out (then the name is forgotten). */
+  async function signedInStatus(): Promise<Status | undefined> {
     try {
       const status = await getStatus(profile);
-      if (status.state === 'login_required') {
-        userName.forget();
-        return signedOutView();
-      }
-      return signedInView((await userName.get()) ?? status.subject, status.expiresAt);
+      if (status.state !== 'login_required') return status;
     } catch (e) {
-      if (e instanceof LoopauthError && e.code === 'login_required') {
-        userName.forget();
-        return signedOutView();
-      }
-      throw e;
+      if (!(e instanceof LoopauthError && e.code === 'login_required')) throw e;
     }
+    userName.forget();
+    return undefined;
+  }
+
+  async function view(): Promise<ViewState> {
+    let status = await signedInStatus();
+    if (!status) return signedOutView();
+    let known = userName.known();
+    if (!known) {
+      await userName.wait();
+      // The lookup may have refreshed the access token: show the new expiry, not the spent one.
+      status = await signedInStatus();
+      if (!status) return signedOutView();
+      known = userName.known();
+    }
+    return signedInView(known?.name ?? status.subject, status.expiresAt);
   }
 
   /**
@@ -160,24 +169,18 @@ export function createAuthController(options: AuthControllerOptions): AuthContro
     if (pending && !pending.abort.signal.aborted) {
       // The person lost the browser tab: bring the same request back, never start a second listener.
       send({ step: 'already-pending' });
-      const url = pending.url();
-      if (url) void shell.openExternal(url).catch(() => undefined);
+      if (pending.url) void shell.openExternal(pending.url).catch(() => undefined);
       return pending.promise;
     }
     // "Sign in" right after "Cancel": a new sign-in once the cancelled one has let go of its port.
     if (pending) return pending.promise.then(() => startLogin());
-    const abort = new AbortController();
-    let url: string | undefined;
-    const attempt: PendingSignIn = {
-      abort,
-      url: () => url,
-      promise: Promise.resolve().then(() => signIn(attempt, AbortSignal.any([abort.signal, quitting.signal]), (u) => { url = u; })),
-    };
-    pending = attempt;
-    return attempt.promise;
+    if (quitting.signal.aborted) return Promise.resolve({ ok: false, state: signedOutView(), error: { code: 'cancelled', message: 'the app is closing' } });
+    const attempt: Omit<PendingSignIn, 'promise'> = { abort: new AbortController() };
+    pending = Object.assign(attempt, { promise: signIn(attempt) });
+    return pending.promise;
   }
 
-  async function signIn(attempt: PendingSignIn, signal: AbortSignal, onUrl: (url: string) => void): Promise<Reply> {
+  async function signIn(attempt: Omit<PendingSignIn, 'promise'>): Promise<Reply> {
     const ended = (): void => {
       if (pending === attempt) pending = undefined;
     };
@@ -189,9 +192,11 @@ export function createAuthController(options: AuthControllerOptions): AuthContro
         issuer,
         clientId,
         scopes: options.scopes ?? 'openid offline_access profile email',
-        signal,
+        signal: AbortSignal.any([attempt.abort.signal, quitting.signal]),
         ...(options.timeout !== undefined ? { timeout: options.timeout } : {}),
-        onAuthorizationUrl: onUrl,
+        onAuthorizationUrl: (url) => {
+          attempt.url = url;
+        },
         openBrowser: async (url) => {
           try {
             await shell.openExternal(url);

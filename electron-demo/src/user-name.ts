@@ -19,14 +19,17 @@ export interface UserNameOptions {
 
 /** What {@link createUserName} returns. */
 export interface UserName {
-  /** The session's name: starts the lookup if this session has none yet, waits at most the grace. */
-  get(): Promise<string | undefined>;
+  /** The session's lookup once it has settled (`name` undefined: none came), else undefined. */
+  known(): { readonly name?: string } | undefined;
+  /** Starts the session's lookup if it has none yet; resolves when it settles, or the grace is over. */
+  wait(): Promise<void>;
   /** The session ended (sign-out, a new sign-in): the next {@link UserName.get} looks up again. */
   forget(): void;
 }
 
 interface Lookup {
   name?: string;
+  settled: boolean;
   /** Resolves when the lookup settles or the grace ends, whichever is first. */
   ready: Promise<void>;
 }
@@ -46,7 +49,7 @@ export function createUserName(options: UserNameOptions): UserName {
       }, graceMs);
       timer.unref();
     });
-    const entry: Lookup = { ready: grace };
+    const entry: Lookup = { settled: false, ready: grace };
     const done = options
       .lookup()
       .then(
@@ -56,6 +59,7 @@ export function createUserName(options: UserNameOptions): UserName {
         () => undefined, // the subject stays shown; not retried until the next session
       )
       .finally(() => {
+        entry.settled = true;
         clearTimeout(timer);
         if (graceOver && current === entry) options.onLate();
       });
@@ -64,10 +68,11 @@ export function createUserName(options: UserNameOptions): UserName {
   }
 
   return {
-    async get() {
-      const lookup = (current ??= start());
-      await lookup.ready;
-      return lookup.name;
+    known() {
+      return current?.settled ? { ...(current.name !== undefined ? { name: current.name } : {}) } : undefined;
+    },
+    wait() {
+      return (current ??= start()).ready;
     },
     forget() {
       current = undefined;

@@ -83,6 +83,20 @@ describe('Electron demo: the user\'s name (stand-ins for ipcMain, shell and safe
     await app.controller.dispose();
   });
 
+  it('a restarted app whose access token ran out shows the renewed expiry, not the spent one', async () => {
+    const first = startApp();
+    await first.invoke(channels.login);
+    await first.controller.dispose();
+    // An hour later: the saved access token has expired (the refresh token has not).
+    const saved = JSON.parse((await first.controller.store.get('default'))!) as Record<string, unknown>;
+    await first.controller.store.set('default', JSON.stringify({ ...saved, expires_at: Math.floor(Date.now() / 1000) - 60 }));
+    const app = startApp({ dir: first.dir });
+    const status = await app.invoke(channels.status);
+    expect(status).toMatchObject({ ok: true, state: { signedIn: true, user: server.user.name } });
+    expect(Date.parse(status.state.expiresAt!)).toBeGreaterThan(Date.now());
+    await app.controller.dispose();
+  });
+
   it('a slow userinfo does not hold the reply: the subject is shown at once and the name follows as an update', async () => {
     const first = startApp();
     await first.invoke(channels.login);

@@ -182,10 +182,11 @@ describe('Electron demo window (stand-ins for contextBridge, ipcRenderer, ipcMai
 
   it('shows the subject at once when the server is slow with the name, then the name, and still says "Signed in."', async () => {
     const { page, close } = await openWindow();
-    server.setDelay(2500, { path: '/me' });
+    server.setDelay(4000, { path: '/me' });
     try {
       await page.click('#login');
-      await page.locator('#user', { hasText: server.user.sub }).waitFor({ timeout: 4000 });
+      // Shown from a second after the callback (the grace) until the name comes, 4 s after it.
+      await page.locator('#user', { hasText: server.user.sub }).waitFor({ timeout: 15_000 });
       expect(await page.locator('#signed-in').isVisible()).toBe(true);
       await page.locator('#user', { hasText: server.user.name }).waitFor({ timeout: 10_000 });
       expect(await page.locator('#progress').textContent()).toBe('Signed in.');
