@@ -5,9 +5,12 @@
  * stand-ins for them and everything else real.
  *
  * Rules it keeps: one sign-in at a time (a second click re-opens the pending
- * request in the browser and joins it); quitting aborts a pending sign-in,
- * which closes its listener; tokens stay in this process, and every value
- * sent to the renderer is a {@link ViewState}, an error code, or userinfo claims.
+ * request in the browser and joins it; a click during a cancel waits for it
+ * and starts anew); quitting aborts a pending sign-in, which closes its
+ * listener; a call that succeeded is never reported as failed because the
+ * view could not be read after it (that is a warning); the user's name never
+ * holds a reply up (user-name.ts); tokens stay in this process, and every
+ * value sent to the renderer is a {@link ViewState}, an error code, or userinfo claims.
  */
 import { getStatus, getUserInfo, login, logout, LoopauthError } from 'loopauth';
 import type { SecretStore, Session, Status } from 'loopauth';
