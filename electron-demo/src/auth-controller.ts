@@ -12,16 +12,17 @@
  * holds a reply up (user-name.ts); tokens stay in this process, and every
  * value sent to the renderer is a {@link ViewState}, an error code, or userinfo claims.
  */
-import { getStatus, getUserInfo, login, logout, LoopauthError } from 'loopauth';
-import type { SecretStore, Session, Status } from 'loopauth';
+import { getUserInfo, login, logout, LoopauthError } from 'loopauth';
+import type { SecretStore, Session } from 'loopauth';
 import { createElectronStore } from 'loopauth/electron';
 import type { SafeStorageLike } from 'loopauth/electron';
-import type { BridgeError, Progress, Reply, UserInfo, ViewState } from './bridge.js';
+import type { Progress, Reply, UserInfo, ViewState } from './bridge.js';
 import { channels } from './bridge.js';
 import type { InvokeEventLike } from './frame-guard.js';
 import { checkSender } from './frame-guard.js';
 import { bridgeError } from './bridge-error.js';
 import { createUserName } from './user-name.js';
+import { createViews } from './views.js';
 
 /** The part of Electron's `ipcMain` used. */
 export interface IpcMainLike {
@@ -100,53 +101,11 @@ export function createAuthController(options: AuthControllerOptions): AuthContro
     onLate: () => void view().then((state) => send({ step: 'updated', state }), () => undefined),
   });
 
-  const base = () => ({ pending: pending !== undefined, persistent, ...(warning ? { warning } : {}) });
-  const signedOutView = (): ViewState => ({ ...base(), signedIn: false });
-  /** The view of a session known to exist (just signed in, or the API just answered for it). */
-  const signedInView = (user: string | undefined, expiresAt?: Date): ViewState => ({
-    ...base(),
-    signedIn: true,
-    ...(user ? { user } : {}),
-    ...(expiresAt ? { expiresAt: expiresAt.toISOString() } : {}),
+  const { view, signedOutView, signedInView, viewAfterSuccess } = createViews({
+    profile,
+    userName,
+    base: () => ({ pending: pending !== undefined, persistent, ...(warning ? { warning } : {}) }),
   });
-
-  /** The profile's status, undefined when signed out (then the name is forgotten). */
-  async function signedInStatus(): Promise<Status | undefined> {
-    try {
-      const status = await getStatus(profile);
-      if (status.state !== 'login_required') return status;
-    } catch (e) {
-      if (!(e instanceof LoopauthError && e.code === 'login_required')) throw e;
-    }
-    userName.forget();
-    return undefined;
-  }
-
-  async function view(): Promise<ViewState> {
-    let status = await signedInStatus();
-    if (!status) return signedOutView();
-    let known = userName.known();
-    if (!known) {
-      await userName.wait();
-      // The lookup may have refreshed the access token: show the new expiry, not the spent one.
-      status = await signedInStatus();
-      if (!status) return signedOutView();
-      known = userName.known();
-    }
-    return signedInView(known?.name ?? status.subject, status.expiresAt);
-  }
-
-  /**
-   * The view once an action has succeeded: when reading it fails, the action
-   * still stands, shown by `known`, and the failure is a warning.
-   */
-  async function viewAfterSuccess(known: () => ViewState): Promise<{ state: ViewState; warning?: BridgeError }> {
-    try {
-      return { state: await view() };
-    } catch (e) {
-      return { state: known(), warning: bridgeError(e) };
-    }
-  }
 
   /** Runs `work`; `known` is the view its success implies, if any (else a failing view fails the reply). */
   async function reply<T>(work: () => Promise<T | undefined>, known?: (value: T | undefined) => ViewState): Promise<Reply<T>> {
