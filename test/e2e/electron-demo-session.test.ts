@@ -69,6 +69,17 @@ describe('Electron demo: the user\'s name (stand-ins for ipcMain, shell and safe
     await app.controller.dispose();
   });
 
+  it('a failing userinfo (403: no openid scope) leaves the sign-in a success and is not asked again within the session', async () => {
+    const app = startApp({ scopes: 'offline_access profile' });
+    server.clearRequests();
+    const reply = await app.invoke(channels.login);
+    expect(reply).toMatchObject({ ok: true, state: { signedIn: true, pending: false } });
+    expect(reply).not.toHaveProperty('warning');
+    for (let i = 0; i < 3; i++) expect(await app.invoke(channels.status)).toMatchObject({ ok: true, state: { signedIn: true } });
+    expect(server.requests.filter((r) => r.path === '/me').map((r) => r.status)).toEqual([403]);
+    await app.controller.dispose();
+  });
+
   it('a restarted app asks for the name on its first status of the saved session, and "Call the API" is its own request', async () => {
     const first = startApp();
     await first.invoke(channels.login);
