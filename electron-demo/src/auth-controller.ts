@@ -127,11 +127,24 @@ export function createAuthController(options: AuthControllerOptions): AuthContro
     return { ok: true, ...after, ...withValue };
   }
 
+  // loopauth's own warning points at a printed URL, which this window does not show.
+  const noBrowser = (): void => send({ step: 'warning', message: 'Your browser could not be opened. Try "Open the browser again", or cancel.' });
+  /** Hands the URL to the system browser; a failure is said in the window. */
+  async function openBrowser(url: string): Promise<void> {
+    try {
+      await shell.openExternal(url);
+      send({ step: 'browser-opened' });
+    } catch {
+      noBrowser();
+    }
+  }
+
   function startLogin(): Promise<Reply> {
     if (pending && !pending.abort.signal.aborted) {
       // The person lost the browser tab: bring the same request back, never start a second listener.
       send({ step: 'already-pending' });
-      if (pending.url) void shell.openExternal(pending.url).catch(() => undefined);
+      // A browser that still cannot be opened is said again: the button must not seem to do nothing.
+      if (pending.url) void shell.openExternal(pending.url).catch(noBrowser);
       return pending.promise;
     }
     // "Sign in" right after "Cancel": a new sign-in once the cancelled one has let go of its port.
@@ -159,15 +172,7 @@ export function createAuthController(options: AuthControllerOptions): AuthContro
         onAuthorizationUrl: (url) => {
           attempt.url = url;
         },
-        openBrowser: async (url) => {
-          try {
-            await shell.openExternal(url);
-            send({ step: 'browser-opened' });
-          } catch {
-            // loopauth's own warning points at a printed URL, which this window does not show.
-            send({ step: 'warning', message: 'Your browser could not be opened. Try "Open the browser again", or cancel.' });
-          }
-        },
+        openBrowser,
         onWarning: (message) => send({ step: 'warning', message }), // loopauth's messages hold no secret
       });
     } catch (e) {

@@ -138,6 +138,20 @@ describe('Electron demo: a sign-in that succeeded stands (stand-ins for ipcMain,
     await app.controller.dispose();
   });
 
+  it('says again that the browser cannot be opened when "Open the browser again" fails too', async () => {
+    const app = startApp({ browser: 'unavailable' });
+    const { reply: pending, url } = await app.beginLogin();
+    const warnings = () => app.progress.filter((p) => p.step === 'warning').length;
+    await expect.poll(warnings).toBe(1);
+    const reopened = app.nextOpen();
+    const joined = app.invoke(channels.login);
+    expect(await reopened).toBe(url);
+    await expect.poll(warnings).toBe(2);
+    await app.controller.dispose();
+    expect(await pending).toMatchObject({ ok: false, error: { code: 'cancelled' } });
+    expect(await joined).toEqual(await pending);
+  });
+
   it('"Sign in" right after "Cancel sign-in" starts a new sign-in, not the cancelled one', async () => {
     const app = startApp({ browser: 'ignore' });
     const { reply: cancelled, url } = await app.beginLogin();
