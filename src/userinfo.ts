@@ -20,13 +20,15 @@ export interface UserInfoOptions extends TokenOptions {
 
 /**
  * The userinfo claims of the profile's session. The access token comes from
- * {@link getAccessToken} (refreshed if needed) and never leaves this call.
+ * {@link getAccessToken} (refreshed if needed) and never leaves this call; a
+ * token the server refuses as `invalid_token` is refreshed once and tried again.
  * A response about another subject than the ID token's `sub` saved at login
  * is refused.
  *
- * @throws {LoopauthError} `login_required` without a usable session;
- *   `userinfo_unsupported` when the server has no userinfo endpoint; the
- *   server's `error` (`invalid_token`, ...) when it refuses the token;
+ * @throws {LoopauthError} `login_required` without a usable session (also
+ *   when a refused token cannot be renewed); `userinfo_unsupported` when the
+ *   server has no userinfo endpoint; the server's `error` (`invalid_token`,
+ *   ...) when it refuses even a freshly refreshed token;
  *   `invalid_response` when the answer is not about the signed-in subject.
  * @example
  * ```ts
@@ -41,24 +43,38 @@ export async function getUserInfo(options: UserInfoOptions = {}): Promise<Readon
   if (!data.server.userinfo_endpoint) {
     throw new LoopauthError('userinfo_unsupported', `the authorization server of profile ${common.profile} has no userinfo endpoint`);
   }
-  const { accessToken } = await getAccessToken(options);
   const as = serverOf(data.server);
   const client = oauthClient(data.clientId);
-  const deadline = withDeadline(common.signal, seconds);
-  try {
-    // The saved endpoint was checked (https, or http on loopback) when the profile was read.
-    const response = await oauth.userInfoRequest(as, client, accessToken, httpOptions({ ...common, signal: deadline.signal }));
-    const claims = await oauth.processUserInfoResponse(as, client, data.subject ?? oauth.skipSubjectCheck, response);
-    return { ...claims };
-  } catch (e) {
-    if (e instanceof oauth.WWWAuthenticateChallengeError) {
-      // A refused token (RFC 6750 §3.1), not a refused client.
-      const error = e.cause.find((c) => c.parameters.error)?.parameters.error;
-      const code = error && /^[a-z_]{1,40}$/.test(error) ? error : 'invalid_token';
-      throw new LoopauthError(code, `the server refused the access token at its userinfo endpoint (${code}): sign in again if it persists`, { status: e.status, error: code });
+  const ask = async (forceRefresh: boolean): Promise<Readonly<Record<string, unknown>>> => {
+    const { accessToken } = await getAccessToken({ ...options, forceRefresh });
+    const deadline = withDeadline(common.signal, seconds);
+    try {
+      // The saved endpoint was checked (https, or http on loopback) when the profile was read.
+      const response = await oauth.userInfoRequest(as, client, accessToken, httpOptions({ ...common, signal: deadline.signal }));
+      const claims = await oauth.processUserInfoResponse(as, client, data.subject ?? oauth.skipSubjectCheck, response);
+      return { ...claims };
+    } catch (e) {
+      throw userInfoError(e, deadline.signal);
+    } finally {
+      deadline.clear();
     }
-    throw toLoopauthError(e, { doing: 'reading userinfo', signal: deadline.signal });
-  } finally {
-    deadline.clear();
+  };
+  try {
+    return await ask(options.forceRefresh === true);
+  } catch (e) {
+    // A token the server no longer takes (revoked before its expiry, RFC 6750 §3.1):
+    // one refresh and one more try, as an app calling its API would do.
+    if (!(e instanceof LoopauthError && e.code === 'invalid_token') || options.forceRefresh) throw e;
+    return ask(true);
   }
+}
+
+function userInfoError(e: unknown, signal: AbortSignal): LoopauthError {
+  if (e instanceof oauth.WWWAuthenticateChallengeError) {
+    // A refused token, not a refused client (which is what toLoopauthError assumes of a challenge).
+    const error = e.cause.find((c) => c.parameters.error)?.parameters.error;
+    const code = error && /^[a-z_]{1,40}$/.test(error) ? error : 'invalid_token';
+    return new LoopauthError(code, `the server refused the access token at its userinfo endpoint (${code}): sign in again if it persists`, { status: e.status, error: code });
+  }
+  return toLoopauthError(e, { doing: 'reading userinfo', signal });
 }

@@ -66,14 +66,24 @@ describe('getUserInfo', () => {
     await expect(getUserInfo(options)).rejects.toMatchObject({ name: 'LoopauthError', code: 'invalid_response' });
   });
 
-  it('names a refused access token as the server\'s error, without the token in the error', async () => {
+  it('refreshes once when the server refuses the access token (revoked before its expiry), then answers', async () => {
+    const { store, options } = await signedIn('revoked');
+    const secrets = JSON.parse((await store.get('revoked'))!) as Record<string, unknown>;
+    await store.set('revoked', JSON.stringify({ ...secrets, access_token: `revoked-${'x'.repeat(40)}` }));
+    server.clearRequests();
+    expect(await getUserInfo(options)).toMatchObject({ sub: server.user.sub });
+    expect(server.requests.map((r) => [r.path, r.status])).toEqual([['/me', 401], ['/token', 200], ['/me', 200]]);
+  });
+
+  it('fails with login_required when the refused token cannot be renewed either (a refused refresh token), without a token in the error', async () => {
     const { store, options } = await signedIn('bad-token');
     const secrets = JSON.parse((await store.get('bad-token'))!) as Record<string, unknown>;
-    const bogus = `not-a-token-${'x'.repeat(40)}`;
-    await store.set('bad-token', JSON.stringify({ ...secrets, access_token: bogus }));
+    const bogus = { access_token: `not-a-token-${'x'.repeat(40)}`, refresh_token: `not-a-refresh-token-${'y'.repeat(40)}` };
+    await store.set('bad-token', JSON.stringify({ ...secrets, ...bogus }));
     const error = await getUserInfo(options).catch((e: unknown) => e);
-    expect(error).toMatchObject({ name: 'LoopauthError', code: 'invalid_token', cause: { status: 401 } });
-    expect(JSON.stringify({ message: (error as Error).message, cause: (error as Error).cause })).not.toContain(bogus);
+    expect(error).toMatchObject({ name: 'LoopauthError', code: 'login_required' });
+    const text = JSON.stringify({ message: (error as Error).message, cause: (error as Error).cause });
+    for (const token of Object.values(bogus)) expect(text).not.toContain(token);
   });
 
   it('says so when the server has no userinfo endpoint, and asks nothing', async () => {
