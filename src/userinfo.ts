@@ -30,6 +30,8 @@ export interface UserInfoOptions extends TokenOptions {
  *   server has no userinfo endpoint; the server's `error` (`invalid_token`,
  *   ...) when it refuses even a freshly refreshed token;
  *   `invalid_response` when the answer is not about the signed-in subject.
+ * @see https://openid.net/specs/openid-connect-core-1_0.html#UserInfo
+ * @see https://www.rfc-editor.org/rfc/rfc6750#section-3.1 (invalid_token)
  * @example
  * ```ts
  * const { name } = await getUserInfo({ store, appName: 'my-app' })

@@ -23,7 +23,7 @@ export interface UserName {
   known(): { readonly name?: string } | undefined;
   /** Starts the session's lookup if it has none yet; resolves when it settles, or the grace is over. */
   wait(): Promise<void>;
-  /** The session ended (sign-out, a new sign-in): the next {@link UserName.get} looks up again. */
+  /** The session ended (sign-out, a new sign-in): the next {@link UserName.wait} looks up again. */
   forget(): void;
 }
 
