@@ -31,6 +31,7 @@ export type LoopauthErrorCode =
   | 'store_failed'
   | 'lock_failed'
   | 'browser_failed'
+  | 'userinfo_unsupported'
   | 'usage'
   | (string & {});
 

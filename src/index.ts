@@ -5,6 +5,8 @@
 export { login } from './flow.js';
 export { getAccessToken } from './tokens.js';
 export type { AccessToken, TokenOptions } from './tokens.js';
+export { getUserInfo } from './userinfo.js';
+export type { UserInfoOptions } from './userinfo.js';
 export { logout } from './revoke.js';
 export type { LogoutOptions, LogoutResult } from './revoke.js';
 export { getStatus, listProfiles } from './status.js';

@@ -20,6 +20,7 @@ const progressText: Record<Progress['step'], string> = {
   'signed-in': 'Signed in.',
   failed: 'Sign-in did not complete.',
   'signed-out': 'Signed out.',
+  updated: '',
 };
 
 function showState(state: ViewState): void {
@@ -39,9 +40,17 @@ function showError(error: BridgeError | undefined): void {
   byId('error-message').textContent = error?.message ?? '';
 }
 
+/** Something that went wrong after a call succeeded: shown, but not as a failure. */
+function showNotice(notice: BridgeError | undefined): void {
+  byId('notice').hidden = !notice;
+  byId('notice-code').textContent = notice?.code ?? '';
+  byId('notice-message').textContent = notice?.message ?? '';
+}
+
 function show(reply: Reply): void {
   showState(reply.state);
   showError(reply.ok ? undefined : reply.error);
+  showNotice(reply.ok ? reply.warning : undefined);
 }
 
 async function run(call: () => Promise<Reply>): Promise<Reply> {
@@ -51,9 +60,12 @@ async function run(call: () => Promise<Reply>): Promise<Reply> {
 }
 
 window.loopauth.onProgress((progress) => {
+  // The name (or a refreshed expiry) arrived after the reply: the view only, the progress line stays.
+  if (progress.step === 'updated') return showState(progress.state);
   byId('progress').textContent = progress.step === 'warning' ? progress.message : progressText[progress.step];
   if (progress.step === 'starting') {
     showError(undefined);
+    showNotice(undefined);
     byId('api-result').hidden = true;
     byId('pending').hidden = false;
     byId('signed-out').hidden = true;

@@ -5,19 +5,24 @@
  * stand-ins for them and everything else real.
  *
  * Rules it keeps: one sign-in at a time (a second click re-opens the pending
- * request in the browser and joins it); quitting aborts a pending sign-in,
- * which closes its listener; tokens stay in this process, and every value
- * sent to the renderer is a {@link ViewState}, an error code, or userinfo claims.
+ * request in the browser and joins it; a click during a cancel waits for it
+ * and starts anew); quitting aborts a pending sign-in, which closes its
+ * listener; a call that succeeded is never reported as failed because the
+ * view could not be read after it (that is a warning); the user's name never
+ * holds a reply up (user-name.ts); tokens stay in this process, and every
+ * value sent to the renderer is a {@link ViewState}, an error code, or userinfo claims.
  */
-import { getAccessToken, getStatus, login, logout, LoopauthError } from 'loopauth';
-import type { SecretStore } from 'loopauth';
+import { getUserInfo, login, logout, LoopauthError } from 'loopauth';
+import type { SecretStore, Session } from 'loopauth';
 import { createElectronStore } from 'loopauth/electron';
 import type { SafeStorageLike } from 'loopauth/electron';
-import type { BridgeError, Progress, Reply, UserInfo, ViewState } from './bridge.js';
+import type { Progress, Reply, UserInfo, ViewState } from './bridge.js';
 import { channels } from './bridge.js';
 import type { InvokeEventLike } from './frame-guard.js';
 import { checkSender } from './frame-guard.js';
-import { fetchUserInfo } from './userinfo.js';
+import { bridgeError } from './bridge-error.js';
+import { createUserName } from './user-name.js';
+import { createViews } from './views.js';
 
 /** The part of Electron's `ipcMain` used. */
 export interface IpcMainLike {
@@ -66,6 +71,14 @@ export interface AuthController {
   dispose(): Promise<void>;
 }
 
+/** The pending sign-in, as one object: it goes, URL and all, when the sign-in ends. */
+interface PendingSignIn {
+  readonly promise: Promise<Reply>;
+  readonly abort: AbortController;
+  /** The authorization URL, once loopauth has made it (a second click re-opens it). */
+  url?: string;
+}
+
 /** Registers the IPC handlers and returns the controller. */
 export function createAuthController(options: AuthControllerOptions): AuthController {
   const { ipcMain, shell, webContents, pageUrl, issuer, clientId } = options;
@@ -73,100 +86,108 @@ export function createAuthController(options: AuthControllerOptions): AuthContro
   const { store, persistent, warning } = createElectronStore({ safeStorage: options.safeStorage, userDataPath: options.userDataPath });
   const profile = { appName, store, ...(options.env ? { env: options.env } : {}) };
   const quitting = new AbortController();
-  let pending: { readonly promise: Promise<Reply>; readonly abort: AbortController } | undefined;
-  /** The pending sign-in's authorization URL, once loopauth has made it. */
-  let pendingUrl: string | undefined;
-  let userName: string | undefined;
+  let pending: PendingSignIn | undefined;
 
   const send = (progress: Progress): void => {
     if (!webContents.isDestroyed()) webContents.send(channels.progress, progress);
   };
 
-  async function view(): Promise<ViewState> {
-    const base = { pending: pending !== undefined, persistent, ...(warning ? { warning } : {}) };
+  const userName = createUserName({
+    // A stuck API must not hold the name back forever; replies never wait on it past the grace.
+    lookup: async () => {
+      const claims = await getUserInfo({ ...profile, signal: quitting.signal, userInfoTimeout: 15 });
+      return typeof claims.name === 'string' ? claims.name : undefined;
+    },
+    onLate: () => void view().then((state) => send({ step: 'updated', state }), () => undefined),
+  });
+
+  const { view, signedOutView, signedInView, viewAfterSuccess } = createViews({
+    profile,
+    userName,
+    base: () => ({ pending: pending !== undefined, persistent, ...(warning ? { warning } : {}) }),
+  });
+
+  /** Runs `work`; `known` is the view its success implies, if any (else a failing view fails the reply). */
+  async function reply<T>(work: () => Promise<T | undefined>, known?: (value: T | undefined) => ViewState): Promise<Reply<T>> {
+    let value: T | undefined;
     try {
-      const status = await getStatus(profile);
-      if (status.state === 'login_required') return { ...base, signedIn: false };
-      userName ??= await nameOf(status.subject).catch(() => undefined);
-      const user = userName ?? status.subject;
-      return { ...base, signedIn: true, ...(user ? { user } : {}), ...(status.expiresAt ? { expiresAt: status.expiresAt.toISOString() } : {}) };
-    } catch (e) {
-      if (e instanceof LoopauthError && e.code === 'login_required') return { ...base, signedIn: false };
-      throw e;
-    }
-  }
-
-  async function nameOf(subject: string | undefined): Promise<string | undefined> {
-    const claims = await userInfo(subject);
-    return typeof claims.name === 'string' ? claims.name : undefined;
-  }
-
-  async function userInfo(subject: string | undefined): Promise<UserInfo> {
-    const { accessToken } = await getAccessToken({ ...profile, signal: quitting.signal });
-    // A stuck API must not leave the window waiting forever.
-    const signal = AbortSignal.any([quitting.signal, AbortSignal.timeout(15_000)]);
-    return fetchUserInfo({ issuer, clientId, accessToken, ...(subject ? { subject } : {}), signal });
-  }
-
-  async function reply<T>(work: () => Promise<T | undefined>): Promise<Reply<T>> {
-    try {
-      const value = await work();
-      return { ok: true, state: await view(), ...(value === undefined ? {} : { value }) };
+      value = await work();
     } catch (e) {
       return { ok: false, state: await view().catch(() => signedOutView()), error: bridgeError(e) };
     }
+    const withValue = value === undefined ? {} : { value };
+    if (!known) {
+      try {
+        return { ok: true, state: await view(), ...withValue };
+      } catch (e) {
+        return { ok: false, state: signedOutView(), error: bridgeError(e) };
+      }
+    }
+    const after = await viewAfterSuccess(() => known(value));
+    return { ok: true, ...after, ...withValue };
   }
 
-  const signedOutView = (): ViewState => ({ signedIn: false, pending: pending !== undefined, persistent, ...(warning ? { warning } : {}) });
+  // loopauth's own warning points at a printed URL, which this window does not show.
+  const noBrowser = (): void => send({ step: 'warning', message: 'Your browser could not be opened. Try "Open the browser again", or cancel.' });
+  /** Hands the URL to the system browser; a failure is said in the window. */
+  async function openBrowser(url: string): Promise<void> {
+    try {
+      await shell.openExternal(url);
+      send({ step: 'browser-opened' });
+    } catch {
+      noBrowser();
+    }
+  }
 
   function startLogin(): Promise<Reply> {
-    if (pending) {
+    if (pending && !pending.abort.signal.aborted) {
       // The person lost the browser tab: bring the same request back, never start a second listener.
       send({ step: 'already-pending' });
-      if (pendingUrl) void shell.openExternal(pendingUrl).catch(() => undefined);
+      // A browser that still cannot be opened is said again: the button must not seem to do nothing.
+      if (pending.url) void shell.openExternal(pending.url).catch(noBrowser);
       return pending.promise;
     }
-    const abort = new AbortController();
-    pendingUrl = undefined;
-    pending = { abort, promise: signIn(AbortSignal.any([abort.signal, quitting.signal])) };
+    // "Sign in" right after "Cancel": a new sign-in once the cancelled one has let go of its port.
+    if (pending) return pending.promise.then(() => startLogin());
+    if (quitting.signal.aborted) return Promise.resolve({ ok: false, state: signedOutView(), error: { code: 'cancelled', message: 'the app is closing' } });
+    const attempt: Omit<PendingSignIn, 'promise'> = { abort: new AbortController() };
+    pending = Object.assign(attempt, { promise: signIn(attempt) });
     return pending.promise;
   }
 
-  async function signIn(signal: AbortSignal): Promise<Reply> {
+  async function signIn(attempt: Omit<PendingSignIn, 'promise'>): Promise<Reply> {
+    const ended = (): void => {
+      if (pending === attempt) pending = undefined;
+    };
     send({ step: 'starting' });
+    let session: Session;
     try {
-      await login({
+      session = await login({
         ...profile,
         issuer,
         clientId,
         scopes: options.scopes ?? 'openid offline_access profile email',
-        signal,
+        signal: AbortSignal.any([attempt.abort.signal, quitting.signal]),
         ...(options.timeout !== undefined ? { timeout: options.timeout } : {}),
         onAuthorizationUrl: (url) => {
-          pendingUrl = url;
+          attempt.url = url;
         },
-        openBrowser: async (url) => {
-          try {
-            await shell.openExternal(url);
-            send({ step: 'browser-opened' });
-          } catch {
-            // loopauth's own warning points at a printed URL, which this window does not show.
-            send({ step: 'warning', message: 'Your browser could not be opened. Try "Open the browser again", or cancel.' });
-          }
-        },
+        openBrowser,
         onWarning: (message) => send({ step: 'warning', message }), // loopauth's messages hold no secret
       });
-      userName = undefined;
-      pending = undefined;
-      const state = await view();
-      send({ step: 'signed-in', state });
-      return { ok: true as const, state };
     } catch (e) {
-      pending = undefined;
+      ended();
       const error = bridgeError(e);
       send({ step: 'failed', error });
       return { ok: false as const, state: await view().catch(() => signedOutView()), error };
     }
+    // Signed in, whatever happens next: a failure to read the view back is a warning, not a failed sign-in.
+    ended();
+    userName.forget();
+    const { state, warning: problem } = await viewAfterSuccess(() => signedInView(session.subject, session.expiresAt));
+    send({ step: 'signed-in', state });
+    if (problem) send({ step: 'warning', message: problem.message });
+    return { ok: true as const, state, ...(problem ? { warning: problem } : {}) };
   }
 
   async function signOut(): Promise<Reply> {
@@ -178,13 +199,13 @@ export function createAuthController(options: AuthControllerOptions): AuthContro
       return reply(nothing);
     }
     return reply(async () => {
-      userName = undefined;
+      userName.forget();
       await logout({ ...profile, signal: quitting.signal }).catch((e: unknown) => {
         if (!(e instanceof LoopauthError && e.code === 'login_required')) throw e;
       });
       send({ step: 'signed-out', state: signedOutView() });
       return undefined;
-    });
+    }, signedOutView);
   }
 
   const guarded = <T>(fn: () => Promise<T>) => (event: InvokeEventLike): Promise<T> => {
@@ -194,7 +215,9 @@ export function createAuthController(options: AuthControllerOptions): AuthContro
   ipcMain.handle(channels.login, guarded(startLogin));
   ipcMain.handle(channels.logout, guarded(signOut));
   ipcMain.handle(channels.status, guarded(() => reply(nothing)));
-  ipcMain.handle(channels.callApi, guarded(() => reply(async () => userInfo((await getStatus(profile)).subject))));
+  // The API answered for this session, so the person is signed in even if the view cannot be read back.
+  const callApi = (): Promise<UserInfo> => getUserInfo({ ...profile, signal: quitting.signal, userInfoTimeout: 15 });
+  ipcMain.handle(channels.callApi, guarded(() => reply(callApi, (claims) => signedInView(typeof claims?.name === 'string' ? claims.name : undefined))));
 
   return {
     persistent,
@@ -209,14 +232,3 @@ export function createAuthController(options: AuthControllerOptions): AuthContro
 }
 
 const nothing = (): Promise<undefined> => Promise.resolve(undefined);
-
-/** An error as the window may see it: a LoopauthError's code and message (which never hold a secret), else a generic one. */
-function bridgeError(e: unknown): BridgeError {
-  if (e instanceof LoopauthError) return { code: e.code, message: e.message };
-  if (e instanceof DOMException && e.name === 'TimeoutError') return { code: 'timeout', message: 'the server did not answer in time' };
-  if (e instanceof DOMException && e.name === 'AbortError') return { code: 'cancelled', message: 'the app is closing' };
-  if (e instanceof Error && 'code' in e && typeof e.code === 'string' && e.code.startsWith('OAUTH_')) {
-    return { code: 'api_failed', message: 'the server refused the request' };
-  }
-  return { code: 'internal_error', message: 'something went wrong in the app; see its log' };
-}

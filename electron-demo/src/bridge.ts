@@ -36,7 +36,8 @@ export interface BridgeError {
 
 /** The answer to every bridge call. */
 export type Reply<T = undefined> =
-  | { readonly ok: true; readonly state: ViewState; readonly value?: T }
+  /** `warning`: the call succeeded, but something after it did not (the window says both). */
+  | { readonly ok: true; readonly state: ViewState; readonly value?: T; readonly warning?: BridgeError }
   | { readonly ok: false; readonly state: ViewState; readonly error: BridgeError };
 
 /** The userinfo claims "call the API" shows. */
@@ -51,7 +52,9 @@ export type Progress =
   | { readonly step: 'warning'; readonly message: string }
   | { readonly step: 'signed-in'; readonly state: ViewState }
   | { readonly step: 'failed'; readonly error: BridgeError }
-  | { readonly step: 'signed-out'; readonly state: ViewState };
+  | { readonly step: 'signed-out'; readonly state: ViewState }
+  /** The view changed outside any call (the user's name arrived after the reply). */
+  | { readonly step: 'updated'; readonly state: ViewState };
 
 /** The API the preload exposes as `window.loopauth`. */
 export interface LoopauthBridge {

@@ -180,6 +180,32 @@ describe('Electron demo window (stand-ins for contextBridge, ipcRenderer, ipcMai
     await close();
   });
 
+  it('shows the subject at once when the server is slow with the name, then the name, and still says "Signed in."', async () => {
+    const { page, close } = await openWindow();
+    server.setDelay(4000, { path: '/me' });
+    try {
+      await page.click('#login');
+      // Shown from a second after the callback (the grace) until the name comes, 4 s after it.
+      await page.locator('#user', { hasText: server.user.sub }).waitFor({ timeout: 15_000 });
+      expect(await page.locator('#signed-in').isVisible()).toBe(true);
+      await page.locator('#user', { hasText: server.user.name }).waitFor({ timeout: 10_000 });
+      expect(await page.locator('#progress').textContent()).toBe('Signed in.');
+    } finally {
+      server.setDelay(0);
+    }
+    await close();
+  });
+
+  it('says signed in, with a notice and no error, when the session cannot be read back (stand-in for a safeStorage that cannot decrypt)', async () => {
+    const { page, close } = await openWindow({ undecryptable: true });
+    await page.click('#login');
+    await page.locator('#notice-code', { hasText: 'store_failed' }).waitFor();
+    expect(await page.locator('#signed-in').isVisible()).toBe(true);
+    expect(await page.locator('#user').textContent()).toBe(server.user.sub);
+    expect(await page.locator('#error').isVisible()).toBe(false);
+    await close();
+  });
+
   it('says when the session stays in memory only (the basic_text backend)', async () => {
     const { page, close } = await openWindow({ backend: 'basic_text' });
     await page.locator('#warning', { hasText: 'memory' }).waitFor();

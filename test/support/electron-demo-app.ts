@@ -18,6 +18,7 @@ import type { InvokeEventLike } from '../../electron-demo/src/frame-guard.js';
 import type { AuthServer } from '../helpers/auth-server.mjs';
 import { signInWithBrowser } from '../helpers/browser.mjs';
 import type { SignInResult } from '../helpers/browser.mjs';
+import type { SafeStorageLike } from '../../src/electron.js';
 import { standInSafeStorage } from './safe-storage.js';
 
 /** The demo's own page, as main.ts loads it. */
@@ -31,12 +32,18 @@ export interface DemoAppOptions {
   readonly browser: Browser;
   /** A folder of its own for this app's userData and config. */
   readonly parentDir: string;
+  /** Another app's folder (its `dir`): this app is that one restarted, with its saved session. */
+  readonly dir?: string;
   readonly part?: BrowserPart;
   /** safeStorage's backend (`basic_text`: a hard-coded key). */
   readonly backend?: string;
   /** What `isEncryptionAvailable()` answers. @default true */
   readonly encryption?: boolean;
+  /** safeStorage cannot decrypt what it encrypted (the keyring's key changed, say). */
+  readonly undecryptable?: boolean;
   readonly timeout?: number;
+  /** The scopes the app asks for. @default the demo's */
+  readonly scopes?: string;
   readonly pageUrl?: string;
   /** Receives each progress event, as the renderer would. */
   readonly onProgress?: (progress: Progress) => void;
@@ -61,9 +68,15 @@ export async function browserSignInsSettled(): Promise<void> {
   if (browserFailures.length > 0) throw new AggregateError(browserFailures.splice(0), 'a browser sign-in failed');
 }
 
+function safeStorage(options: DemoAppOptions): SafeStorageLike {
+  const safe = standInSafeStorage(options.backend, options.encryption ?? true);
+  if (!options.undecryptable) return safe;
+  return { ...safe, decryptString: () => { throw new Error('cannot decrypt (stand-in)'); } };
+}
+
 /** Starts the demo's main-process side; `crossed` collects every value that went to the renderer. */
 export function startDemoApp(options: DemoAppOptions) {
-  const dir = mkdtempSync(path.join(options.parentDir, 'app-'));
+  const dir = options.dir ?? mkdtempSync(path.join(options.parentDir, 'app-'));
   const pageUrl = options.pageUrl ?? demoPageUrl;
   const handlers = new Map<string, (event: InvokeEventLike) => unknown>();
   const crossed: unknown[] = [];
@@ -106,7 +119,7 @@ export function startDemoApp(options: DemoAppOptions) {
   const controller = createAuthController({
     ipcMain,
     shell,
-    safeStorage: standInSafeStorage(options.backend, options.encryption ?? true),
+    safeStorage: safeStorage(options),
     userDataPath,
     webContents,
     pageUrl,
@@ -114,6 +127,7 @@ export function startDemoApp(options: DemoAppOptions) {
     clientId: 'demo-cli',
     env: { XDG_CONFIG_HOME: path.join(dir, 'config') },
     ...(options.timeout ? { timeout: options.timeout } : {}),
+    ...(options.scopes ? { scopes: options.scopes } : {}),
   });
   const topFrame: InvokeEventLike = { sender: webContents, senderFrame: { url: pageUrl, parent: null } };
 
