@@ -165,6 +165,25 @@ export function runCli(args, options = {}) {
   return cli.waitForExit();
 }
 
+/**
+ * Starts `loopauth login --issuer <issuer> --client-id demo-cli --no-browser`
+ * plus `args`, and resolves once it printed the authorization URL (its
+ * listener is up): the running CLI, that URL, and its redirect URI's parts.
+ * @param {string} issuer  a test server's issuer; its authorization endpoint is `${issuer}/auth`
+ * @param {string[]} [args]
+ * @param {CliOptions} [options]
+ */
+export async function startLogin(issuer, args = [], options = {}) {
+  const cli = startCli(['login', '--issuer', issuer, '--client-id', 'demo-cli', '--no-browser', ...args], options);
+  const url = await cli.waitForAuthorizationUrl(`${issuer}/auth`).catch((e) => {
+    cli.kill('SIGKILL'); // nobody else holds it to stop it
+    throw e;
+  });
+  const authorization = new URL(url).searchParams;
+  const redirect = new URL(/** @type {string} */ (authorization.get('redirect_uri')));
+  return { cli, url, redirect, port: Number(redirect.port), state: /** @type {string} */ (authorization.get('state')) };
+}
+
 /** @type {string[]} */
 const tempDirs = [];
 

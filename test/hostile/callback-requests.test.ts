@@ -7,13 +7,10 @@
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { Browser } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { startAuthServer } from '../helpers/auth-server.mjs';
-import type { AuthServer } from '../helpers/auth-server.mjs';
-import { launchChromium } from '../helpers/browser.mjs';
 import { attackTargetOf, browserNavigation, closeListeners, expectRealCallbackCompletes, expectRefused, listenerUnderAttack, rawExchange, requestBytes, startSignIn } from './support/listener.js';
 import type { AttackTarget, PendingSignIn, RawAnswer } from './support/listener.js';
+import { useServerAndBrowser } from '../support/real-parts.js';
 
 afterEach(closeListeners);
 
@@ -183,14 +180,12 @@ describe('requests made by a web page', () => {
 });
 
 describe('a hostile web page in real Chromium during a real sign-in', () => {
-  let server: AuthServer;
-  let browser: Browser;
+  const real = useServerAndBrowser();
   let flow: PendingSignIn | undefined;
   let page: http.Server;
   let html = '';
 
   beforeAll(async () => {
-    [server, browser] = await Promise.all([startAuthServer(), launchChromium()]);
     page = http.createServer((_req, res) => res.writeHead(200, { 'content-type': 'text/html' }).end(html));
     await new Promise<void>((r) => page.listen(0, '127.0.0.1', r));
   });
@@ -199,10 +194,11 @@ describe('a hostile web page in real Chromium during a real sign-in', () => {
     flow = undefined;
   });
   afterAll(async () => {
-    await Promise.all([server?.close(), browser?.close(), new Promise((r) => page?.close(r))]);
+    await new Promise((r) => page?.close(r));
   });
 
   it('every path, method, rebinding and web-page attack above, fired while login() waits, is refused; Chromium then completes the sign-in', async () => {
+    const { server, browser } = real;
     flow = await startSignIn(server, browser);
     const t = attackTargetOf(flow);
     const answers = await Promise.all([
@@ -219,6 +215,7 @@ describe('a hostile web page in real Chromium during a real sign-in', () => {
   });
 
   it('fetch(), <img>, <script>, <iframe> and a form POST carrying the right state leave login() waiting; the real callback then completes', async () => {
+    const { server, browser } = real;
     flow = await startSignIn(server, browser);
     const target = `${flow.redirect.href}?code=from-a-page&state=${flow.state}`;
     html = `<!doctype html><body>
