@@ -30,7 +30,10 @@ describe('a corrupt profile file', () => {
       const s = await hostile();
       const config = await tempConfigDir();
       const file = profileOf(config);
-      await runCli(['status'], { env: { XDG_CONFIG_HOME: config } }); // creates nothing
+      // status on an empty config folder: no profile (exit 3), and it writes nothing that the planted file could meet.
+      const before = await runCli(['status'], { env: { XDG_CONFIG_HOME: config } });
+      expect(before.code).toBe(3);
+      expect(readdirSync(config, { recursive: true })).toEqual([]);
       const { mkdirSync } = await import('node:fs');
       mkdirSync(path.dirname(file), { recursive: true });
       writeFileSync(file, text);

@@ -66,6 +66,7 @@ describe('a dynamic client registration (RFC 7591) that lies', () => {
     const secret = 'registration-secret-0123456789';
     const s = await registering({ client_id: 'registered-cli', client_secret: secret, client_secret_expires_at: 0, token_endpoint_auth_method: 'none' });
     const run = await loginAgainst(s, [], {}, { register: true });
+    expect(run.code).toBe(0);
     expect(run.stderr).toContain('Signed in');
     expect(secretLeaks(run, [...s.secrets, secret])).toEqual([]);
   });
@@ -73,8 +74,12 @@ describe('a dynamic client registration (RFC 7591) that lies', () => {
   it('shows a registered client id with escape sequences without its control characters in status', async () => {
     const s = await registering({ client_id: `reg${escapes}` });
     const run = await loginAgainst(s, [], {}, { register: true });
+    // A login that failed, or a status without the profile, would show no client id at all.
+    expect(run.code).toBe(0);
     expect(run.stderr).not.toMatch(terminalControls);
     const status = await runCli(['status'], { env: { XDG_CONFIG_HOME: run.config } });
+    expect(status.code).toBe(0);
+    expect(status.stdout).toMatch(/client id.*reg/);
     expect(status.stdout + status.stderr).not.toMatch(terminalControls);
   });
 
@@ -82,6 +87,7 @@ describe('a dynamic client registration (RFC 7591) that lies', () => {
     const s = await registering({ client_name: 'no id here' });
     const run = await loginAgainst(s, [], {}, { register: true });
     expect(run.code_).toBe('invalid_response');
+    expect(run.code).toBe(1);
     expect(run.launches).toEqual([]);
   });
 });

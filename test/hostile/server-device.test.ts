@@ -50,6 +50,7 @@ describe('device authorization responses built to attack the terminal', () => {
     const s = await deviceServer({ verification_uri: `http://127.0.0.1:9/device\u001b[2J\u001b]8;;https://evil.example.com\u0007` });
     const run = await loginAgainst(s, ['--flow', 'device']);
     expect(run.code_).toBe('insecure_url');
+    expect(run.code).toBe(1);
     expect(run.stderr).not.toMatch(terminalControls);
   });
 
@@ -57,6 +58,7 @@ describe('device authorization responses built to attack the terminal', () => {
     const s = await deviceServer({ verification_uri: 'javascript:alert(1)' });
     const run = await loginAgainst(s, ['--flow', 'device']);
     expect(run.code_).toBe('insecure_url');
+    expect(run.code).toBe(1);
     expect(run.stderr).not.toContain('alert');
   });
 
@@ -72,6 +74,7 @@ describe('device authorization responses built to attack the terminal', () => {
     const s = await deviceServer({}, (c) => ({ ...c.valid, id_token: c.idToken({}, foreignKey) }));
     const run = await loginAgainst(s, ['--flow', 'device']);
     expect(run.code_).toBe('invalid_id_token');
+    expect(run.code).toBe(1);
     expect(run.saved).toEqual([]);
   });
 });
