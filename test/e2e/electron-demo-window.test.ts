@@ -172,6 +172,7 @@ describe('Electron demo window (stand-ins for contextBridge, ipcRenderer, ipcMai
   it('says when the session stays in memory only (the basic_text backend)', async () => {
     const { page, close } = await openWindow({ backend: 'basic_text' });
     await page.locator('#warning', { hasText: 'memory' }).waitFor();
+    expect(await page.locator('#warning').textContent()).toMatch(/kept in memory only/);
     await close();
   });
 });
