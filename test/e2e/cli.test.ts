@@ -12,8 +12,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startAuthServer } from '../helpers/auth-server.mjs';
 import type { AuthServer } from '../helpers/auth-server.mjs';
 import { launchChromium, signInWithBrowser } from '../helpers/browser.mjs';
-import { removeTempConfigDirs, runCli, startCli, tempConfigDir } from '../helpers/cli.mjs';
+import { removeTempConfigDirs, runCli, startCli, startLogin, tempConfigDir } from '../helpers/cli.mjs';
 import { trustCaInProcess } from '../helpers/tls.mjs';
+import { lastLine } from '../support/output.js';
+import { filesUnder, portIsFree } from '../support/system.js';
 
 let server: AuthServer;
 let denyServer: AuthServer;
@@ -38,24 +40,9 @@ async function env(extra: Record<string, string> = {}, s: AuthServer = server): 
 
 /** Runs `loopauth login --no-browser` and signs in with Chromium like a person would. */
 async function signIn(e: Record<string, string>, args: string[] = [], action: 'allow' | 'deny' = 'allow', s: AuthServer = server) {
-  const cli = startCli(['login', '--issuer', s.issuer, '--client-id', 'demo-cli', '--no-browser', ...args], { env: e });
-  const url = await cli.waitForAuthorizationUrl(`${s.issuer}/auth`);
+  const { cli, url } = await startLogin(s.issuer, args, { env: e });
   const page = await signInWithBrowser(browser, url, { action });
   return { url, page, result: await cli.waitForExit() };
-}
-
-const lastLine = (stderr: string): string => stderr.trim().split('\n').pop() ?? '';
-
-function filesUnder(dir: string): string[] {
-  return readdirSync(dir, { recursive: true, withFileTypes: true }).filter((d) => d.isFile()).map((d) => path.join(d.parentPath, d.name));
-}
-
-function portIsFree(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const s = net.connect(port, '127.0.0.1');
-    s.once('connect', () => (s.destroy(), resolve(false)));
-    s.once('error', () => resolve(true));
-  });
 }
 
 describe('bad input', () => {
@@ -170,12 +157,12 @@ describe('signing in with the file store', () => {
     const root = path.join(e.XDG_CONFIG_HOME!, 'loopauth');
     const profile = readFileSync(path.join(root, 'profiles', 'default.json'), 'utf8');
     expect(profile).not.toContain(accessToken);
-    const secretFiles = filesUnder(path.join(root, 'secrets'));
+    const secretFiles = filesUnder(path.join(root, 'secrets')).map((f) => path.join(root, 'secrets', f));
     expect(secretFiles).toHaveLength(1);
     expect(statSync(secretFiles[0]!).mode & 0o777).toBe(0o600);
     const secrets = JSON.parse(readFileSync(secretFiles[0]!, 'utf8')) as { refresh_token: string; access_token: string };
     expect(secrets.access_token).toBe(accessToken);
-    for (const f of filesUnder(root).filter((f) => f !== secretFiles[0])) expect(readFileSync(f, 'utf8')).not.toContain(secrets.refresh_token);
+    for (const f of filesUnder(root).map((f) => path.join(root, f)).filter((f) => f !== secretFiles[0])) expect(readFileSync(f, 'utf8')).not.toContain(secrets.refresh_token);
     for (const out of [result.stdout, result.stderr]) {
       expect(out).not.toContain(secrets.refresh_token);
       expect(out).not.toContain(accessToken);
@@ -191,7 +178,8 @@ describe('signing in with the file store', () => {
   it('refreshes an access token with less than --min-ttl left in one token request and saves the rotated refresh token', async () => {
     const e = await env();
     expect((await signIn(e, ['--store', 'file'])).result.code).toBe(0);
-    const file = filesUnder(path.join(e.XDG_CONFIG_HOME!, 'loopauth', 'secrets'))[0]!;
+    const secretDir = path.join(e.XDG_CONFIG_HOME!, 'loopauth', 'secrets');
+    const file = path.join(secretDir, filesUnder(secretDir)[0]!);
     const before = JSON.parse(readFileSync(file, 'utf8')) as { refresh_token: string; access_token: string };
     server.clearRequests();
     const r = await runCli(['token', '--min-ttl', '999999'], { env: e });
@@ -224,7 +212,8 @@ describe('token output formats', () => {
   it('prints --header, --json, --id-token and --exec-credential as documented, and never the refresh token', async () => {
     const e = await env();
     expect((await signIn(e, ['--store', 'file'])).result.code).toBe(0);
-    const secrets = JSON.parse(readFileSync(filesUnder(path.join(e.XDG_CONFIG_HOME!, 'loopauth', 'secrets'))[0]!, 'utf8')) as Record<string, string>;
+    const secretDir = path.join(e.XDG_CONFIG_HOME!, 'loopauth', 'secrets');
+    const secrets = JSON.parse(readFileSync(path.join(secretDir, filesUnder(secretDir)[0]!), 'utf8')) as Record<string, string>;
     const header = await runCli(['token', '--header'], { env: e });
     expect(header.stdout).toBe(`Authorization: Bearer ${secrets.access_token}\n`);
     const json = JSON.parse((await runCli(['token', '--json'], { env: e })).stdout) as Record<string, unknown>;
@@ -272,9 +261,7 @@ describe('endings', () => {
 
   it('ends with timeout after --timeout seconds, exits within about a second, and frees the port', async () => {
     const e = await env();
-    const cli = startCli(['login', '--issuer', server.issuer, '--client-id', 'demo-cli', '--no-browser', '--store', 'file', '--timeout', '2'], { env: e });
-    const url = await cli.waitForAuthorizationUrl(`${server.issuer}/auth`);
-    const port = Number(new URL(new URL(url).searchParams.get('redirect_uri')!).port);
+    const { cli, port } = await startLogin(server.issuer, ['--store', 'file', '--timeout', '2'], { env: e });
     const r = await cli.waitForExit();
     expect(r.code).toBe(1);
     expect(lastLine(r.stderr)).toMatch(/^loopauth: timeout: /);
@@ -287,9 +274,7 @@ describe('endings', () => {
     ['SIGTERM', 143],
   ] as const)('exits %s with %i, frees the port and saves nothing', async (signal, code) => {
     const e = await env();
-    const cli = startCli(['login', '--issuer', server.issuer, '--client-id', 'demo-cli', '--no-browser', '--store', 'file'], { env: e });
-    const url = await cli.waitForAuthorizationUrl(`${server.issuer}/auth`);
-    const port = Number(new URL(new URL(url).searchParams.get('redirect_uri')!).port);
+    const { cli, port } = await startLogin(server.issuer, ['--store', 'file'], { env: e });
     cli.kill(signal);
     const r = await cli.waitForExit();
     expect(r.code).toBe(code);
@@ -299,10 +284,8 @@ describe('endings', () => {
 
   it('answers a callback with the wrong state with 400 and completes with the real one', async () => {
     const e = await env();
-    const cli = startCli(['login', '--issuer', server.issuer, '--client-id', 'demo-cli', '--no-browser', '--store', 'file'], { env: e });
-    const url = await cli.waitForAuthorizationUrl(`${server.issuer}/auth`);
-    const redirect = new URL(url).searchParams.get('redirect_uri')!;
-    const forged = await fetch(`${redirect}?code=stolen&state=wrong`);
+    const { cli, url, redirect } = await startLogin(server.issuer, ['--store', 'file'], { env: e });
+    const forged = await fetch(`${redirect.href}?code=stolen&state=wrong`);
     expect(forged.status).toBe(400);
     const page = await signInWithBrowser(browser, url);
     expect(page.status).toBe(200);

@@ -13,6 +13,7 @@ import { startAuthServer } from '../helpers/auth-server.mjs';
 import type { AuthServer } from '../helpers/auth-server.mjs';
 import { launchChromium, signInWithBrowser } from '../helpers/browser.mjs';
 import { removeTempConfigDirs, runCli, startCli, tempConfigDir } from '../helpers/cli.mjs';
+import { lastLine } from '../support/output.js';
 
 let server: AuthServer;
 let shortLived: AuthServer;
@@ -26,7 +27,6 @@ afterAll(async () => {
   await removeTempConfigDirs();
 });
 
-const lastLine = (stderr: string): string => stderr.trim().split('\n').pop() ?? '';
 
 /** Signs in with `login --store file --no-browser` and Chromium; returns the environment of that profile. */
 async function signedIn(s: AuthServer = server): Promise<Record<string, string>> {

@@ -11,23 +11,17 @@ import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSy
 import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import ts from 'typescript';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Progress } from '../../electron-demo/src/bridge.js';
-import { startAuthServer } from '../helpers/auth-server.mjs';
-import type { AuthServer } from '../helpers/auth-server.mjs';
-import { launchChromium } from '../helpers/browser.mjs';
-import { trustCaInProcess } from '../helpers/tls.mjs';
 import { browserSignInsSettled, startDemoApp } from '../support/electron-demo-app.js';
 import { preloadPageScript } from '../support/electron-preload.js';
 import type { DemoAppOptions } from '../support/electron-demo-app.js';
+import { useServerAndBrowser } from '../support/real-parts.js';
 
 const demo = path.resolve(import.meta.dirname, '../../electron-demo');
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'loopauth-electron-window-'));
-let server: AuthServer;
-let browser: Browser;
-let untrust: () => void;
 let pageUrl: string;
 
 /** The page as `npm run build` in electron-demo/ lays it out: page/ next to dist/page/renderer.js. */
@@ -41,19 +35,12 @@ function buildPage(): string {
   return pathToFileURL(path.join(tmp, 'page', 'index.html')).href;
 }
 
-beforeAll(async () => {
-  [server, browser] = await Promise.all([startAuthServer({ https: true, autoConsent: false }), launchChromium()]);
-  untrust = await trustCaInProcess(server.ca!);
+// Registered first, so it runs last (vitest runs after-hooks in reverse): the apps' folders go once the sign-ins are over.
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+// browserSignInsSettled before the browser goes: a tab still being answered would fail with it.
+const real = useServerAndBrowser({ server: { https: true, autoConsent: false }, trustCa: true, beforeClose: browserSignInsSettled });
+beforeAll(() => {
   pageUrl = buildPage();
-});
-afterAll(async () => {
-  untrust?.();
-  try {
-    await browserSignInsSettled(); // before the browser goes: a tab still being answered would fail with it
-  } finally {
-    await Promise.all([server?.close(), browser?.close()]);
-  }
-  rmSync(tmp, { recursive: true, force: true });
 });
 
 /** What the functions evaluated in the page use of it (the root tsconfig has no DOM types). */
@@ -88,6 +75,7 @@ function installElectronStandIn() {
 
 /** Opens the demo window on a fresh app; `consoleLines` catches CSP reports. */
 async function openWindow(options: Partial<DemoAppOptions> = {}) {
+  const { server, browser } = real;
   const context = await browser.newContext();
   const page: Page = await context.newPage();
   const consoleLines: string[] = [];
@@ -132,6 +120,7 @@ describe('Electron demo window (stand-ins for contextBridge, ipcRenderer, ipcMai
   });
 
   it('shows the user and the expiry after signing in, the userinfo after "Call the API" (no token in the page), and the sign-in button after signing out', async () => {
+    const { server } = real;
     const { app, page, close } = await openWindow();
     // The static page already shows #signed-out: wait until the renderer has shown status()'s answer.
     await page.locator('#expires', { hasText: 'unknown' }).waitFor({ state: 'attached' });
@@ -209,6 +198,7 @@ describe('Electron demo window (stand-ins for contextBridge, ipcRenderer, ipcMai
   it('says when the session stays in memory only (the basic_text backend)', async () => {
     const { page, close } = await openWindow({ backend: 'basic_text' });
     await page.locator('#warning', { hasText: 'memory' }).waitFor();
+    expect(await page.locator('#warning').textContent()).toMatch(/kept in memory only/);
     await close();
   });
 });

@@ -7,43 +7,28 @@
  * the browser can also refuse.
  */
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import type { Browser } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { channels } from '../../electron-demo/src/bridge.js';
 import type { UserInfo } from '../../electron-demo/src/bridge.js';
 import type { InvokeEventLike } from '../../electron-demo/src/frame-guard.js';
 import { listProfiles } from '../../src/index.js';
-import { startAuthServer } from '../helpers/auth-server.mjs';
-import type { AuthServer } from '../helpers/auth-server.mjs';
-import { launchChromium, signInWithBrowser } from '../helpers/browser.mjs';
-import { trustCaInProcess } from '../helpers/tls.mjs';
+import { signInWithBrowser } from '../helpers/browser.mjs';
 import { browserSignInsSettled, demoPageUrl as pageUrl, startDemoApp } from '../support/electron-demo-app.js';
 import type { BrowserPart, DemoAppOptions } from '../support/electron-demo-app.js';
+import { useServerAndBrowser } from '../support/real-parts.js';
+import { portIsFree } from '../support/system.js';
 
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'loopauth-electron-demo-'));
-let server: AuthServer;
-let browser: Browser;
-let untrust: () => void;
-
-beforeAll(async () => {
-  [server, browser] = await Promise.all([startAuthServer({ https: true, autoConsent: false }), launchChromium()]);
-  untrust = await trustCaInProcess(server.ca!);
-});
-afterAll(async () => {
-  untrust?.();
-  try {
-    await browserSignInsSettled(); // before the browser goes: a tab still being answered would fail with it
-  } finally {
-    await Promise.all([server?.close(), browser?.close()]);
-  }
-  rmSync(tmp, { recursive: true, force: true });
-});
+// Registered first, so it runs last (vitest runs after-hooks in reverse): the apps' folders go once the sign-ins are over.
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+// browserSignInsSettled before the browser goes: a tab still being answered would fail with it.
+const real = useServerAndBrowser({ server: { https: true, autoConsent: false }, trustCa: true, beforeClose: browserSignInsSettled });
 
 const startApp = (options: Omit<DemoAppOptions, 'server' | 'browser' | 'parentDir'> & { browser?: BrowserPart } = {}) => {
   const { browser: part, ...rest } = options;
+  const { server, browser } = real;
   return startDemoApp({ server, browser, parentDir: tmp, ...rest, ...(part ? { part } : {}) });
 };
 
@@ -57,13 +42,6 @@ function expectNoToken(crossed: unknown[], tokens: string[]) {
     // The JWT's signature alone would still be the token's secret part.
     expect(text).not.toContain(token.split('.').at(-1));
   }
-}
-
-function portIsFree(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const probe = net.createServer().once('error', () => resolve(false));
-    probe.listen(port, '127.0.0.1', () => probe.close(() => resolve(true)));
-  });
 }
 
 describe('Electron demo main process (stand-ins for ipcMain, shell and safeStorage)', () => {
@@ -85,6 +63,7 @@ describe('Electron demo main process (stand-ins for ipcMain, shell and safeStora
   });
 
   it('signs in through the system browser and shows the user and the token expiry; the session is encrypted under userData', async () => {
+    const { server } = real;
     const app = startApp();
     const before = await app.invoke(channels.status);
     expect(before).toMatchObject({ ok: true, state: { signedIn: false, pending: false, persistent: true } });
@@ -106,6 +85,7 @@ describe('Electron demo main process (stand-ins for ipcMain, shell and safeStora
   });
 
   it('calls the API (userinfo) in the main process, and no token ever crosses the bridge', async () => {
+    const { server } = real;
     const app = startApp();
     await app.invoke(channels.login);
     const api = await app.invoke<UserInfo>(channels.callApi);
@@ -121,6 +101,7 @@ describe('Electron demo main process (stand-ins for ipcMain, shell and safeStora
   });
 
   it('joins a second click during a pending sign-in: the same request is re-opened, no second listener', async () => {
+    const { server, browser } = real;
     const app = startApp({ browser: 'ignore' });
     const { reply: first, url, port } = await app.beginLogin();
     const reopened = app.nextOpen();
@@ -169,6 +150,7 @@ describe('Electron demo main process (stand-ins for ipcMain, shell and safeStora
   });
 
   it('shows "Cancel sign-in" (logout while pending) as cancelled and keeps the earlier session', async () => {
+    const { server } = real;
     const app = startApp();
     await app.invoke(channels.login);
     const tokens = await app.storedTokens();

@@ -7,11 +7,11 @@
 import { spawnSync } from 'node:child_process';
 import { once } from 'node:events';
 import net from 'node:net';
-import { mkdtempSync, readdirSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { describe, expect, it } from 'vitest';
-import { CLI_PATH, REPO_ROOT, runCli, tempConfigDir } from '../helpers/cli.mjs';
+import { afterAll, describe, expect, it } from 'vitest';
+import { CLI_PATH, REPO_ROOT, removeTempConfigDirs, runCli, tempConfigDir } from '../helpers/cli.mjs';
 
 const tools = ['dbus-run-session', 'gnome-keyring-daemon'].every((t) => spawnSync('sh', ['-c', `command -v ${t}`]).status === 0);
 const keytarLoads = spawnSync(process.execPath, ['-e', "require('keytar')"], { cwd: REPO_ROOT }).status === 0;
@@ -22,6 +22,10 @@ describe.skipIf(!tools || !keytarLoads)('keychain faults (private gnome-keyring)
     env: { PATH: process.env.PATH, WORK: work, NODE: process.execPath, CLI: CLI_PATH },
     encoding: 'utf8',
     timeout: 60_000,
+  });
+  afterAll(async () => {
+    rmSync(work, { recursive: true, force: true });
+    await removeTempConfigDirs();
   });
   const cases = new Map(
     run.stdout
@@ -74,6 +78,7 @@ describe.skipIf(!tools || !keytarLoads)('keychain faults (private gnome-keyring)
       env: { XDG_CONFIG_HOME: await tempConfigDir(), DBUS_SESSION_BUS_ADDRESS: undefined, DISPLAY: undefined },
     });
     silent.close();
+    expect(r.code).toBe(1);
     expect(r.stderr.trim().split('\n').pop()).toMatch(/^loopauth: keychain_unavailable: .*--insecure-storage/);
     expect(Date.now() - started).toBeLessThan(15_000); // half the --timeout: the store's failure did not wait for discovery
   });

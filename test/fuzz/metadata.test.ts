@@ -109,7 +109,8 @@ describe('discovery over generated metadata documents', () => {
 });
 
 describe('URL checks over generated URLs', () => {
-  it('requireSecureUrl accepts only https, or http on a loopback host judged by text (5000 URLs)', () => {
+  it('requireSecureUrl accepts only https, or http on a loopback host judged by text (5000 URLs, both kinds among them)', () => {
+    const outcomes = { accepted: 0, refused: 0 };
     fc.assert(
       fc.property(urlText, (text) => {
         let url: URL;
@@ -126,12 +127,17 @@ describe('URL checks over generated URLs', () => {
           accepted = false;
         }
         if (accepted) expect(url.protocol === 'https:' || (url.protocol === 'http:' && /^(127\.\d+\.\d+\.\d+|\[::1\]|localhost)$/.test(url.hostname))).toBe(true);
+        outcomes[accepted ? 'accepted' : 'refused']++;
       }),
       { numRuns: 5000 },
     );
+    // A check that refused every URL would pass the property above trivially.
+    expect(outcomes.accepted).toBeGreaterThanOrEqual(250);
+    expect(outcomes.refused).toBeGreaterThanOrEqual(250);
   });
 
-  it('hands a browser only http(s) URLs free of command-line metacharacters, and always the URL it was given (5000 URLs)', async () => {
+  it('hands a browser only http(s) URLs free of command-line metacharacters, and always the URL it was given (5000 URLs, some of them opened)', async () => {
+    let handedOver = 0;
     await fc.assert(
       fc.asyncProperty(urlText, async (text) => {
         const opened: string[] = [];
@@ -145,12 +151,16 @@ describe('URL checks over generated URLs', () => {
           expect(['http:', 'https:']).toContain(new URL(u).protocol);
           expect(u).not.toMatch(/[\s"'`\\<>{}|^$;()]/);
         }
+        handedOver += opened.length;
       }),
       { numRuns: 5000 },
     );
+    // The loop above checks only what was opened: a hand-off that opened nothing would pass it trivially.
+    expect(handedOver).toBeGreaterThanOrEqual(250);
   });
 
   it('builds authorization URLs that begin with the accepted endpoint and pass the browser check, whatever the extra parameters (1000 requests)', async () => {
+    let built = 0;
     const endpoint = urlText.filter((t) => {
       try {
         return isAcceptableEndpoint(t) && !/[\s"'`\\<>{}|^$;()]/.test(t);
@@ -171,8 +181,11 @@ describe('URL checks over generated URLs', () => {
         expect(() => requireBrowsableUrl(new URL(req.url))).not.toThrow();
         expect(new URL(req.url).origin).toBe(new URL(ep).origin);
         expect(new URL(req.url).pathname).toBe(new URL(ep).pathname);
+        built++;
       }),
       { numRuns: 1000 },
     );
+    // Documents that discovery refused are skipped above: most must have got through for the checks to mean anything.
+    expect(built).toBeGreaterThanOrEqual(500);
   });
 });

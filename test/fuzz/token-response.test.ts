@@ -37,9 +37,10 @@ const body = fc.record(
 const status = fc.constantFrom(200, 200, 200, 201, 400, 401, 500, 302);
 
 describe('the code exchange over generated token responses', () => {
-  it('accepts only well-formed Bearer responses, keeps sane values, and otherwise rejects with a LoopauthError holding no token (3000 responses)', async () => {
+  it('accepts only well-formed Bearer responses, keeps sane values, and otherwise rejects with a LoopauthError holding no token (3000 responses, both kinds among them)', async () => {
     const request = await buildAuthorizationRequest(as, { clientId: 'c', redirectUri, scopes: ['offline_access'] });
     const callback = new URL(`${redirectUri}?code=the-code-123&state=${request.state}`);
+    const outcomes = { accepted: 0, refused: 0 };
     await fc.assert(
       fc.asyncProperty(status, body, async (code, doc) => {
         const fetch = (): Promise<Response> => Promise.resolve(new Response(JSON.stringify(doc), { status: code, headers: { 'content-type': 'application/json' } }));
@@ -52,8 +53,10 @@ describe('the code exchange over generated token responses', () => {
           expect(String(doc.token_type).toLowerCase()).toBe('bearer');
           expect(secrets.expires_at).toBeGreaterThanOrEqual(before);
           expect(secrets.expires_at).toBeLessThanOrEqual(before + 366 * 24 * 3600 + 2);
+          outcomes.accepted++;
         } catch (e) {
           if (!(e instanceof LoopauthError)) throw e;
+          outcomes.refused++;
           const text = `${e.message} ${JSON.stringify(e.cause)}`;
           for (const t of [doc.access_token, doc.refresh_token, 'the-code-123', request.codeVerifier]) {
             if (typeof t === 'string' && t.length >= 8) expect(text).not.toContain(t);
@@ -62,5 +65,9 @@ describe('the code exchange over generated token responses', () => {
       }),
       { numRuns: 3000 },
     );
+    // Both halves ran on real cases: an exchange that refused (or accepted) everything would pass them trivially.
+    // About 3% of these responses are well-formed (some 90 of 3000); 30 is far below what chance gives.
+    expect(outcomes.accepted).toBeGreaterThanOrEqual(30);
+    expect(outcomes.refused).toBeGreaterThanOrEqual(1500);
   });
 });

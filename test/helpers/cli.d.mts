@@ -28,5 +28,13 @@ export interface RunningCli {
 }
 export function startCli(args: string[], options?: CliOptions): RunningCli;
 export function runCli(args: string[], options?: CliOptions): Promise<CliResult>;
+export interface StartedLogin {
+  cli: RunningCli;
+  url: string;
+  redirect: URL;
+  port: number;
+  state: string;
+}
+export function startLogin(issuer: string, args?: string[], options?: CliOptions): Promise<StartedLogin>;
 export function tempConfigDir(): Promise<string>;
 export function removeTempConfigDirs(): Promise<void>;

@@ -2,7 +2,7 @@
 // with a small, explicit environment: tests must not depend on the developer's
 // DISPLAY, BROWSER, XDG_CONFIG_HOME or keychain unless they ask for them.
 import { spawn } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -165,21 +165,44 @@ export function runCli(args, options = {}) {
   return cli.waitForExit();
 }
 
+/**
+ * Starts `loopauth login --issuer <issuer> --client-id demo-cli --no-browser`
+ * plus `args`, and resolves once it printed the authorization URL (its
+ * listener is up): the running CLI, that URL, and its redirect URI's parts.
+ * @param {string} issuer  a test server's issuer; its authorization endpoint is `${issuer}/auth`
+ * @param {string[]} [args]
+ * @param {CliOptions} [options]
+ */
+export async function startLogin(issuer, args = [], options = {}) {
+  const cli = startCli(['login', '--issuer', issuer, '--client-id', 'demo-cli', '--no-browser', ...args], options);
+  const url = await cli.waitForAuthorizationUrl(`${issuer}/auth`).catch((e) => {
+    cli.kill('SIGKILL'); // nobody else holds it to stop it
+    throw e;
+  });
+  const authorization = new URL(url).searchParams;
+  const redirect = new URL(/** @type {string} */ (authorization.get('redirect_uri')));
+  return { cli, url, redirect, port: Number(redirect.port), state: /** @type {string} */ (authorization.get('state')) };
+}
+
 /** @type {string[]} */
 const tempDirs = [];
 
 /**
  * A fresh, empty directory to use as XDG_CONFIG_HOME, e.g.
  * `runCli(args, { env: { XDG_CONFIG_HOME: await tempConfigDir() } })`.
+ * It is `config` in a work folder of its own, so that what a test keeps
+ * beside it (`${dir}.out`, a browser's record) goes with it.
  * @returns {Promise<string>}
  */
 export async function tempConfigDir() {
-  const dir = await mkdtemp(join(tmpdir(), 'loopauth-test-config-'));
-  tempDirs.push(dir);
+  const work = await mkdtemp(join(tmpdir(), 'loopauth-test-'));
+  tempDirs.push(work);
+  const dir = join(work, 'config');
+  await mkdir(dir);
   return dir;
 }
 
-/** Deletes every directory tempConfigDir() made (for afterAll). */
+/** Deletes every directory tempConfigDir() made, and what was kept beside it (for afterAll). */
 export async function removeTempConfigDirs() {
   await Promise.all(tempDirs.splice(0).map((dir) => rm(dir, { recursive: true, force: true })));
 }

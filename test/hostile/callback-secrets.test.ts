@@ -5,31 +5,23 @@
  * the browser tab is left on; a hostile error description is escaped.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import type { Browser } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { startAuthServer } from '../helpers/auth-server.mjs';
-import type { AuthServer } from '../helpers/auth-server.mjs';
-import { launchChromium, signInWithBrowser } from '../helpers/browser.mjs';
+import { afterEach, describe, expect, it } from 'vitest';
+import { signInWithBrowser } from '../helpers/browser.mjs';
 import { LoopauthError } from '../../src/errors.js';
 import { rawExchange, requestBytes, startSignIn } from './support/listener.js';
 import type { PendingSignIn } from './support/listener.js';
 import { everythingIn, expectNoSecrets, signInSecrets } from './support/secrets.js';
+import { useServerAndBrowser } from '../support/real-parts.js';
 
-let server: AuthServer;
-let browser: Browser;
+const real = useServerAndBrowser();
 let flow: PendingSignIn | undefined;
 
-beforeAll(async () => {
-  [server, browser] = await Promise.all([startAuthServer(), launchChromium()]);
-});
 afterEach(async () => {
+  const { server } = real;
   server.setDelay(0);
   server.setTokenFault(null);
   await flow?.dispose();
   flow = undefined;
-});
-afterAll(async () => {
-  await Promise.all([server?.close(), browser?.close()]);
 });
 
 async function failure(promise: Promise<unknown>): Promise<LoopauthError> {
@@ -39,8 +31,19 @@ async function failure(promise: Promise<unknown>): Promise<LoopauthError> {
 }
 
 async function untilTokenRequest(): Promise<void> {
+  const { server } = real;
   for (let i = 0; i < 400 && server.tokenRequests().length === 0; i++) await new Promise((r) => setTimeout(r, 25));
   expect(server.tokenRequests().length).toBeGreaterThan(0);
+}
+
+/** Neither the error (with its causes), login()'s logs nor the tab the sign-in ended on hold its code, verifier or state. */
+function expectNothingSecretIn(err: LoopauthError, f: PendingSignIn, page: { url: string; text: string }): void {
+  const secrets = signInSecrets(f.url, page.url);
+  expect(secrets.code).toBeTruthy(); // else the check below would skip the code
+  for (const text of [everythingIn(err), f.lines.join('\n'), page.text]) {
+    expectNoSecrets(text, secrets);
+    expect(text).not.toContain(f.state);
+  }
 }
 
 describe('the hygiene check itself', () => {
@@ -57,6 +60,7 @@ describe('the hygiene check itself', () => {
 
 describe('how a sign-in ends after the browser came back', () => {
   it('aborted while the code is exchanged: cancelled, and neither the error, its causes, the logs nor the tab hold the code, verifier or state', async () => {
+    const { server, browser } = real;
     flow = await startSignIn(server, browser);
     server.clearRequests();
     server.setDelay(2_000, { path: '/token' });
@@ -67,29 +71,22 @@ describe('how a sign-in ends after the browser came back', () => {
     expect(err.code).toBe('cancelled');
     const page = await tab;
     expect(page.status).toBe(400);
-    const secrets = signInSecrets(flow.url, page.url);
-    expect(secrets.code).toBeTruthy();
-    for (const text of [everythingIn(err), flow.lines.join('\n'), page.text]) {
-      expectNoSecrets(text, secrets);
-      expect(text).not.toContain(flow.state);
-    }
+    expectNothingSecretIn(err, flow, page);
   });
 
-  it('the code refused by the server (invalid_grant): that code, and nothing secret in the error, its causes, the logs or the tab', async () => {
+  it('the code refused at the exchange (invalid_grant, injected by the test server as a token fault): that code, and nothing secret in the error, its causes, the logs or the tab', async () => {
+    const { server, browser } = real;
     flow = await startSignIn(server, browser);
     server.setTokenFault((q) => (q.grantType === 'authorization_code' ? { status: 400, body: { error: 'invalid_grant', error_description: 'grant request is invalid' } } : null));
     const page = await signInWithBrowser(browser, flow.url);
     const err = await failure(flow.session);
     expect(err.code).toBe('invalid_grant');
     expect(page.status).toBe(400);
-    const secrets = signInSecrets(flow.url, page.url);
-    for (const text of [everythingIn(err), flow.lines.join('\n'), page.text]) {
-      expectNoSecrets(text, secrets);
-      expect(text).not.toContain(flow.state);
-    }
+    expectNothingSecretIn(err, flow, page);
   });
 
   it('an error response with the right state and a hostile description: that error, escaped on the page, no terminal escapes in the message', async () => {
+    const { server, browser } = real;
     flow = await startSignIn(server, browser);
     const description = encodeURIComponent('<img src=x onerror=alert(1)>\u001b[2J\u001b]0;pwned\u0007 zebra-denied');
     const tab = rawExchange(flow.port, requestBytes('GET', `${flow.redirect.pathname}?error=access_denied&error_description=${description}&iss=${encodeURIComponent(server.issuer)}&state=${flow.state}`, { host: flow.redirect.host }));

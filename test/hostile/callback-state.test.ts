@@ -6,30 +6,20 @@
  * still completes.
  */
 import { PassThrough } from 'node:stream';
-import type { Browser } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { startAuthServer } from '../helpers/auth-server.mjs';
-import type { AuthServer } from '../helpers/auth-server.mjs';
-import { launchChromium } from '../helpers/browser.mjs';
+import { afterEach, describe, expect, it } from 'vitest';
 import { readPastedCallback } from '../../src/paste.js';
 import { browserNavigation, closeListeners, expectRealCallbackCompletes, expectRefused, listenerUnderAttack, rawExchange, requestBytes, startSignIn } from './support/listener.js';
 import type { PendingSignIn, RawAnswer } from './support/listener.js';
 import { expectNoSecrets, signInSecrets } from './support/secrets.js';
+import { useServerAndBrowser } from '../support/real-parts.js';
 
-let server: AuthServer;
-let browser: Browser;
+const real = useServerAndBrowser();
 let flow: PendingSignIn | undefined;
 
-beforeAll(async () => {
-  [server, browser] = await Promise.all([startAuthServer(), launchChromium()]);
-});
 afterEach(async () => {
   await closeListeners();
   await flow?.dispose();
   flow = undefined;
-});
-afterAll(async () => {
-  await Promise.all([server?.close(), browser?.close()]);
 });
 
 /** GET `/callback?{query}` with the right Host, as any local process could send it. */
@@ -110,6 +100,7 @@ describe('the same responses pasted (loopauth login --paste)', () => {
 
 describe('a real sign-in under forged responses', () => {
   it('every forged response above, fired while login() waits, leaves it waiting; Chromium then completes the sign-in with the real code', async () => {
+    const { server, browser } = real;
     flow = await startSignIn(server, browser);
     server.clearRequests();
     const f = flow;
@@ -127,6 +118,7 @@ describe('a real sign-in under forged responses', () => {
   });
 
   it('a code with a wrong state, then the real callback: the sign-in completes with the real code only', async () => {
+    const { server, browser } = real;
     flow = await startSignIn(server, browser);
     server.clearRequests();
     expect((await forge(flow, 'code=stolen-code&state=guess')).status).toBe(400);
@@ -136,6 +128,7 @@ describe('a real sign-in under forged responses', () => {
   });
 
   it('a replay of the real callback URL afterwards meets a closed port, and nothing is exchanged twice', async () => {
+    const { server, browser } = real;
     flow = await startSignIn(server, browser);
     server.clearRequests();
     const code = signInSecrets(flow.url, await expectRealCallbackCompletes(flow, server)).code!;

@@ -9,19 +9,16 @@ import { readFileSync } from 'node:fs';
 import net from 'node:net';
 import v8 from 'node:v8';
 import { runInNewContext } from 'node:vm';
-import type { Browser } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { startAuthServer } from '../helpers/auth-server.mjs';
-import type { AuthServer } from '../helpers/auth-server.mjs';
-import { launchChromium, signInWithBrowser } from '../helpers/browser.mjs';
-import { removeTempConfigDirs, startCli, tempConfigDir } from '../helpers/cli.mjs';
+import { signInWithBrowser } from '../helpers/browser.mjs';
+import { removeTempConfigDirs, startLogin, tempConfigDir } from '../helpers/cli.mjs';
 import type { RunningCli } from '../helpers/cli.mjs';
 import { expectNoSecrets, signInSecrets } from './support/secrets.js';
 import { closeListeners, expectRefused, listenerUnderAttack, rawExchange, requestBytes } from './support/listener.js';
 import type { ListenerUnderAttack } from './support/listener.js';
+import { useServerAndBrowser } from '../support/real-parts.js';
 
-let server: AuthServer;
-let browser: Browser;
+const real = useServerAndBrowser();
 let cli: RunningCli | undefined;
 
 // Opened first and checked by the last test: the 10 s the listener takes to
@@ -43,7 +40,6 @@ beforeAll(async () => {
     ),
   );
   unfinished = { l, closed };
-  [server, browser] = await Promise.all([startAuthServer(), launchChromium()]);
 });
 afterEach(async () => {
   await closeListeners();
@@ -52,7 +48,6 @@ afterEach(async () => {
 });
 afterAll(async () => {
   await unfinished?.l.listener.close();
-  await Promise.all([server?.close(), browser?.close()]);
   await removeTempConfigDirs();
 });
 
@@ -65,10 +60,9 @@ interface Waiting {
 
 /** `loopauth login --no-browser` waiting on its listener. */
 async function waitingLogin(): Promise<Waiting> {
-  cli = startCli(['login', '--issuer', server.issuer, '--client-id', 'demo-cli', '--no-browser', '--store', 'file'], { env: { XDG_CONFIG_HOME: await tempConfigDir() }, timeoutMs: 60_000 });
-  const url = await cli.waitForAuthorizationUrl(`${server.issuer}/auth`);
-  const redirect = new URL(new URL(url).searchParams.get('redirect_uri')!);
-  return { url, port: Number(redirect.port), host: redirect.host, state: new URL(url).searchParams.get('state')! };
+  const login = await startLogin(real.server.issuer, ['--store', 'file'], { env: { XDG_CONFIG_HOME: await tempConfigDir() }, timeoutMs: 60_000 });
+  cli = login.cli;
+  return { url: login.url, port: login.port, host: login.redirect.host, state: login.state };
 }
 
 /** Resident set size of the CLI process, in MB (what the listener costs its user). */
@@ -83,6 +77,7 @@ function rssMb(): number {
  * the state only inside the authorization URL line it printed.
  */
 async function expectRealCallbackCompletes(w: Waiting, withinMs = 15_000): Promise<number> {
+  const { server, browser } = real;
   server.clearRequests();
   const started = Date.now();
   const page = await signInWithBrowser(browser, w.url);

@@ -4,16 +4,13 @@
  * in a private mount namespace (`unshare -m`) with a read-only bind mount or
  * a tiny, full tmpfs over the config folder; the mounts die with the process.
  */
-import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { CLI_PATH, tempConfigDir } from '../helpers/cli.mjs';
 import { hostileServers } from './support/servers.js';
-import { filesUnder, loginAgainst, secretLeaks } from './support/server.run.js';
-
-/** Whether this machine lets us mount in a private namespace (root in some sandboxes may not). */
-const canMount = spawnSync('unshare', ['-m', 'sh', '-c', 'd=$(mktemp -d) && mount -t tmpfs -o size=64k tmpfs "$d" && umount "$d" && rmdir "$d"']).status === 0;
+import { loginAgainst, secretLeaks } from './support/server.run.js';
+import { canMount, filesUnder } from '../support/system.js';
 
 // $1: mode, $2: the config folder, $3: where to list the files left (the tmpfs vanishes with the namespace); then the command.
 const script = `set -e; mode=$1; dir=$2; listing=$3; shift 3
@@ -36,7 +33,7 @@ async function loginOnDisk(mode: 'ro' | 'full') {
   return { s, run, left };
 }
 
-describe.skipIf(!canMount)('a config folder that cannot be written (real mounts in a private namespace)', () => {
+describe.skipIf(!canMount())('a config folder that cannot be written (real mounts in a private namespace)', () => {
   it('fails a login on a read-only config folder with store_failed before anything is launched, and writes nothing', async () => {
     const { s, run, left } = await loginOnDisk('ro');
     expect(run.code_).toBe('store_failed');

@@ -13,7 +13,8 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CLI_PATH, REPO_ROOT } from '../helpers/cli.mjs';
 import { startHostileServer } from './support/server.js';
-import { filesUnder, recordingBrowser, readRecord } from './support/server.run.js';
+import { recordingBrowser, readRecord } from './support/server.run.js';
+import { filesUnder } from '../support/system.js';
 
 const tools = ['dbus-run-session', 'gnome-keyring-daemon', 'gdbus'].every((t) => spawnSync('sh', ['-c', `command -v ${t}`]).status === 0);
 const keytarLoads = spawnSync(process.execPath, ['-e', "require('keytar')"], { cwd: REPO_ROOT }).status === 0;

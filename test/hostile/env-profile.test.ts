@@ -9,10 +9,10 @@ import { describe, expect, it } from 'vitest';
 import { runCli, tempConfigDir } from '../helpers/cli.mjs';
 import { hostileServers } from './support/servers.js';
 import { loginAgainst } from './support/server.run.js';
+import { errorCodeOf } from '../support/output.js';
 
 const { hostile } = hostileServers();
 
-const lastCode = (stderr: string): string | undefined => /^loopauth: ([^:]+):/.exec(stderr.trim().split('\n').pop() ?? '')?.[1];
 const profileOf = (config: string): string => path.join(config, 'loopauth', 'profiles', 'default.json');
 const secretFileOf = (config: string): string => {
   const dir = path.join(config, 'loopauth', 'secrets');
@@ -30,7 +30,10 @@ describe('a corrupt profile file', () => {
       const s = await hostile();
       const config = await tempConfigDir();
       const file = profileOf(config);
-      await runCli(['status'], { env: { XDG_CONFIG_HOME: config } }); // creates nothing
+      // status on an empty config folder: no profile (exit 3), and it writes nothing that the planted file could meet.
+      const before = await runCli(['status'], { env: { XDG_CONFIG_HOME: config } });
+      expect(before.code).toBe(3);
+      expect(readdirSync(config, { recursive: true })).toEqual([]);
       const { mkdirSync } = await import('node:fs');
       mkdirSync(path.dirname(file), { recursive: true });
       writeFileSync(file, text);
@@ -41,7 +44,7 @@ describe('a corrupt profile file', () => {
       expect(s.requests).toEqual([]);
       expect(readFileSync(file, 'utf8')).toBe(text);
       const token = await runCli(['token'], { env: { XDG_CONFIG_HOME: config } });
-      expect(lastCode(token.stderr)).toBe('profile_corrupt');
+      expect(errorCodeOf(token.stderr)).toBe('profile_corrupt');
       expect(token.stdout).toBe('');
     });
   }
@@ -56,7 +59,7 @@ describe('a corrupt profile file', () => {
     symlinkSync(other, file);
     const r = await runCli(['status'], { env: { XDG_CONFIG_HOME: config } });
     expect(r.code).toBe(1);
-    expect(lastCode(r.stderr)).toBe('profile_corrupt');
+    expect(errorCodeOf(r.stderr)).toBe('profile_corrupt');
     expect(r.stderr + r.stdout).not.toContain('PRIVATE');
   });
 
@@ -71,7 +74,7 @@ describe('a corrupt profile file', () => {
     await new Promise((r) => setTimeout(r, 1100));
     const token = await runCli(['token', '--min-ttl', '0'], { env: { XDG_CONFIG_HOME: run.config } });
     expect(token.code).toBe(1);
-    expect(['profile_corrupt', 'insecure_url']).toContain(lastCode(token.stderr));
+    expect(['profile_corrupt', 'insecure_url']).toContain(errorCodeOf(token.stderr));
     expect(token.stdout).toBe('');
   });
 });
@@ -93,7 +96,7 @@ describe('the file store’s secret file replaced by a symlink to another file',
     const { config, other } = await signedInWithPlantedLink();
     const token = await runCli(['token'], { env: { XDG_CONFIG_HOME: config } });
     expect(token.code).toBe(1);
-    expect(lastCode(token.stderr)).toBe('store_failed');
+    expect(errorCodeOf(token.stderr)).toBe('store_failed');
     expect(token.stdout).toBe('');
     expect(token.stderr).not.toContain('precious');
     expect(readFileSync(other, 'utf8')).toBe('precious, not loopauth’s\n');

@@ -11,6 +11,7 @@ import { describe, expect, it } from 'vitest';
 import { CLI_PATH, runCli, startCli, tempConfigDir } from '../helpers/cli.mjs';
 import { hostileServers } from './support/servers.js';
 import { loginAgainst, secretLeaks } from './support/server.run.js';
+import { canMount } from '../support/system.js';
 
 const { hostile } = hostileServers();
 
@@ -34,10 +35,8 @@ describe('BROWSER set to a command that does not exist', () => {
   });
 });
 
-/** Whether a private mount namespace is allowed here (for a throw-away home folder). */
-const canMount = spawnSync('unshare', ['-m', 'sh', '-c', 'd=$(mktemp -d) && mount -t tmpfs -o size=64k tmpfs "$d" && umount "$d" && rmdir "$d"']).status === 0;
-
-describe.skipIf(!canMount)('HOME unset (the home folder from the password database, a throw-away tmpfs over it)', () => {
+// A private mount namespace gives the test a throw-away home folder.
+describe.skipIf(!canMount())('HOME unset (the home folder from the password database, a throw-away tmpfs over it)', () => {
   it('signs in and keeps the profile under ~/.config/loopauth of the password database’s home, and status finds it', async () => {
     const s = await hostile();
     const home = userInfo().homedir;

@@ -15,8 +15,9 @@ import { LoopauthError } from '../../src/errors.js';
 import { runCli, tempConfigDir } from '../helpers/cli.mjs';
 import { hostileServers } from './support/servers.js';
 import type { HostileOptions } from './support/server.js';
-import { filesUnder, loginAgainst, secretLeaks } from './support/server.run.js';
+import { loginAgainst, secretLeaks } from './support/server.run.js';
 import type { HostileRun } from './support/server.run.js';
+import { filesUnder } from '../support/system.js';
 
 const clientSecret = 'client-secret-hygiene-0123456789';
 const { hostile } = hostileServers();
@@ -139,5 +140,5 @@ async function expectCleanRejection(token: NonNullable<HostileOptions['token']>,
   expect(s.tokenRequests()).toBe(1);
   const everything = `${inspect(error, { depth: 10, showHidden: true })}\n${JSON.stringify(error)}\n${JSON.stringify((error as Error).cause)}\n${(error as Error).stack}`;
   for (const secret of [...s.secrets, clientSecret]) if (secret.length >= 8) expect(everything).not.toContain(secret);
-  expect(filesUnder(config).filter((f) => !f.includes('.lock'))).toEqual([]);
+  expect(filesUnder(config)).toEqual([]);
 }

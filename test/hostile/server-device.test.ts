@@ -6,6 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { foreignKey } from './support/server.js';
 import { hostileServers } from './support/servers.js';
+import { terminalControls } from '../support/output.js';
 import type { HostileOptions, HostileServer } from './support/server.js';
 import { loginAgainst, secretLeaks } from './support/server.run.js';
 
@@ -26,9 +27,6 @@ async function deviceServer(fields: Record<string, unknown> = {}, token?: Hostil
   return s;
 }
 
-// eslint-disable-next-line no-control-regex
-const controlChars = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/;
-
 describe('device authorization responses built to attack the terminal', () => {
   it('signs in with the device grant when the server tells the truth (control), printing the code and URL', async () => {
     const s = await deviceServer();
@@ -44,7 +42,7 @@ describe('device authorization responses built to attack the terminal', () => {
     const run = await loginAgainst(s, ['--flow', 'device']);
     expect(run.code_).toBe('invalid_response');
     expect(run.code).toBe(1);
-    expect(run.stderr).not.toMatch(controlChars);
+    expect(run.stderr).not.toMatch(terminalControls);
     expect(run.saved).toEqual([]);
   });
 
@@ -52,13 +50,15 @@ describe('device authorization responses built to attack the terminal', () => {
     const s = await deviceServer({ verification_uri: `http://127.0.0.1:9/device\u001b[2J\u001b]8;;https://evil.example.com\u0007` });
     const run = await loginAgainst(s, ['--flow', 'device']);
     expect(run.code_).toBe('insecure_url');
-    expect(run.stderr).not.toMatch(controlChars);
+    expect(run.code).toBe(1);
+    expect(run.stderr).not.toMatch(terminalControls);
   });
 
   it('refuses a javascript: verification URL: insecure_url', async () => {
     const s = await deviceServer({ verification_uri: 'javascript:alert(1)' });
     const run = await loginAgainst(s, ['--flow', 'device']);
     expect(run.code_).toBe('insecure_url');
+    expect(run.code).toBe(1);
     expect(run.stderr).not.toContain('alert');
   });
 
@@ -67,13 +67,14 @@ describe('device authorization responses built to attack the terminal', () => {
     const run = await loginAgainst(s, ['--flow', 'device']);
     expect(run.code).toBe(0);
     expect(run.stderr).not.toContain('javascript:');
-    expect(run.stderr).not.toMatch(controlChars);
+    expect(run.stderr).not.toMatch(terminalControls);
   });
 
   it('refuses an ID token signed with a key the server never published: invalid_id_token, nothing saved', async () => {
     const s = await deviceServer({}, (c) => ({ ...c.valid, id_token: c.idToken({}, foreignKey) }));
     const run = await loginAgainst(s, ['--flow', 'device']);
     expect(run.code_).toBe('invalid_id_token');
+    expect(run.code).toBe(1);
     expect(run.saved).toEqual([]);
   });
 });

@@ -5,7 +5,7 @@
  * connections, and in the middle of a refresh in `loopauth token`. The real
  * CLI, the real oidc-provider, real Chromium, the real keychain.
  */
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import net from 'node:net';
 import path from 'node:path';
@@ -14,9 +14,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startAuthServer } from '../helpers/auth-server.mjs';
 import type { AuthServer } from '../helpers/auth-server.mjs';
 import { launchChromium, signInWithBrowser } from '../helpers/browser.mjs';
-import { removeTempConfigDirs, runCli, startCli, tempConfigDir } from '../helpers/cli.mjs';
-import type { RunningCli } from '../helpers/cli.mjs';
+import { removeTempConfigDirs, runCli, startCli, startLogin, tempConfigDir } from '../helpers/cli.mjs';
 import { expectNoSecrets, signInSecrets } from './support/secrets.js';
+import { lastLine } from '../support/output.js';
+import { filesUnder, portIsFree } from '../support/system.js';
 
 let rotating: AuthServer;
 let fixed: AuthServer;
@@ -31,34 +32,12 @@ afterAll(async () => {
   await removeTempConfigDirs();
 });
 
-const lastLine = (text: string): string => text.trim().split('\n').pop() ?? '';
-
-function portIsFree(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const s = net.connect(port, '127.0.0.1');
-    s.once('connect', () => (s.destroy(), resolve(false)));
-    s.once('error', () => resolve(true));
-  });
-}
-
-/** Every file under the config folder (profiles, secrets, locks). */
-function filesUnder(dir: string): string[] {
-  if (!existsSync(dir)) return [];
-  return readdirSync(dir, { recursive: true, withFileTypes: true }).filter((d) => d.isFile()).map((d) => path.join(d.parentPath, d.name));
-}
-
 async function until(check: () => boolean, what: string, ms = 10_000): Promise<void> {
   const end = Date.now() + ms;
   while (!check()) {
     if (Date.now() > end) throw new Error(`${what} did not happen within ${ms} ms`);
     await new Promise((r) => setTimeout(r, 25));
   }
-}
-
-async function startLogin(server: AuthServer, store: 'file' | 'keychain', env: Record<string, string>, extra: string[] = []): Promise<{ cli: RunningCli; url: string; port: number }> {
-  const cli = startCli(['login', '--issuer', server.issuer, '--client-id', 'demo-cli', '--no-browser', '--store', store, ...extra], { env });
-  const url = await cli.waitForAuthorizationUrl(`${server.issuer}/auth`);
-  return { cli, url, port: Number(new URL(new URL(url).searchParams.get('redirect_uri')!).port) };
 }
 
 /** The keychain accounts (under loopauth's service) whose name mentions `profile`. */
@@ -74,7 +53,7 @@ describe('signals during login', () => {
   ] as const)('%s while waiting, with the keychain store: exit %i, the port freed, no profile or secret written anywhere', async (signal, code) => {
     const env = { XDG_CONFIG_HOME: await tempConfigDir() };
     const profile = `signal-${signal}-${Date.now()}`;
-    const { cli, port } = await startLogin(rotating, 'keychain', env, ['--profile', profile]);
+    const { cli, port } = await startLogin(rotating.issuer, ['--store', 'keychain', '--profile', profile], { env });
     cli.kill(signal);
     const r = await cli.waitForExit();
     expect(r.code).toBe(code);
@@ -82,7 +61,7 @@ describe('signals during login', () => {
     expect(lastLine(r.stderr)).toMatch(/^loopauth: cancelled: /);
     expect(r.stdout).toBe('');
     expect(await portIsFree(port)).toBe(true);
-    expect(filesUnder(path.join(env.XDG_CONFIG_HOME, 'loopauth')).filter((f) => !f.endsWith('.lock'))).toEqual([]);
+    expect(filesUnder(path.join(env.XDG_CONFIG_HOME, 'loopauth'))).toEqual([]);
     expect((await runCli(['status', '--profile', profile], { env })).code).toBe(3);
     expect(await keychainAccounts(profile)).toEqual([]);
   });
@@ -90,7 +69,7 @@ describe('signals during login', () => {
   it.runIf(keychainWorks)('(control) a completed keychain login does leave entries named after its profile, which the check above would see', async () => {
     const env = { XDG_CONFIG_HOME: await tempConfigDir() };
     const profile = `signal-control-${Date.now()}`;
-    const { cli, url } = await startLogin(rotating, 'keychain', env, ['--profile', profile]);
+    const { cli, url } = await startLogin(rotating.issuer, ['--store', 'keychain', '--profile', profile], { env });
     expect((await signInWithBrowser(browser, url)).status).toBe(200);
     expect((await cli.waitForExit()).code).toBe(0);
     expect((await keychainAccounts(profile)).length).toBeGreaterThan(0);
@@ -99,7 +78,7 @@ describe('signals during login', () => {
 
   it('SIGINT after the browser came back, while the code is being exchanged: exit 130, the tab says it failed, nothing saved, no code or verifier printed', async () => {
     const env = { XDG_CONFIG_HOME: await tempConfigDir() };
-    const { cli, url, port } = await startLogin(rotating, 'file', env);
+    const { cli, url, port } = await startLogin(rotating.issuer, ['--store', 'file'], { env });
     rotating.clearRequests();
     rotating.setDelay(3_000, { path: '/token' });
     try {
@@ -111,7 +90,7 @@ describe('signals during login', () => {
       expect(r.code).toBe(130);
       expect(page.text).not.toMatch(/signed in/i);
       expect(await portIsFree(port)).toBe(true);
-      expect(filesUnder(path.join(env.XDG_CONFIG_HOME, 'loopauth')).filter((f) => !f.endsWith('.lock'))).toEqual([]);
+      expect(filesUnder(path.join(env.XDG_CONFIG_HOME, 'loopauth'))).toEqual([]);
       const secrets = signInSecrets(url, page.url);
       expect(secrets.code).toBeTruthy();
       expectNoSecrets(r.stdout + r.stderr, secrets);
@@ -122,7 +101,7 @@ describe('signals during login', () => {
 
   it('SIGTERM while 200 idle connections hold the listener: exit 143 within 2 s and the port freed', async () => {
     const env = { XDG_CONFIG_HOME: await tempConfigDir() };
-    const { cli, port } = await startLogin(rotating, 'file', env);
+    const { cli, port } = await startLogin(rotating.issuer, ['--store', 'file'], { env });
     const idle = await Promise.all(
       Array.from({ length: 200 }, () => new Promise<net.Socket>((resolve) => {
         const s = net.connect(port, '127.0.0.1', () => resolve(s));
@@ -142,7 +121,7 @@ describe('signals during login', () => {
 /** A signed-in profile in the file store, in a config folder of its own. */
 async function signedIn(server: AuthServer): Promise<Record<string, string>> {
   const env = { XDG_CONFIG_HOME: await tempConfigDir() };
-  const { cli, url } = await startLogin(server, 'file', env);
+  const { cli, url } = await startLogin(server.issuer, ['--store', 'file'], { env });
   expect((await signInWithBrowser(browser, url)).status).toBe(200);
   expect((await cli.waitForExit()).code).toBe(0);
   return env;

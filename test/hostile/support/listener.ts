@@ -75,9 +75,14 @@ export function requestBytes(
   return `${lines.join('\r\n')}\r\n\r\n`;
 }
 
-/** The refusal every attack must meet: a 4xx answer, or a connection closed without one. */
+/** The refusal every attack must meet: a 4xx answer, or a connection closed without one (a request Node's parser rejects). */
 export function expectRefused(answer: RawAnswer): void {
   if (answer.status !== undefined) expect(String(answer.status)).toMatch(/^4\d\d$/);
+}
+
+/** What CONTRACT.md promises a request that is not the callback: an answer, and a 4xx one (a dropped connection fails this). */
+export function expect4xx(answer: RawAnswer): void {
+  expect(String(answer.status)).toMatch(/^4\d\d$/);
 }
 
 /** A sign-in in progress: login() waiting on its loopback listener for the browser. */

@@ -4,13 +4,15 @@
  * fresh, secrets go to the file store. Afterwards: what was launched, what
  * the tab showed, what was saved, and every place a secret must not be.
  */
-import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { spawn } from 'node:child_process';
 import { CLI_PATH, childEnv, runCli, tempConfigDir } from '../../helpers/cli.mjs';
 import type { CliResult } from '../../helpers/cli.mjs';
 import type { HostileServer } from './server.js';
+import { errorCodeOf } from '../../support/output.js';
+import { filesUnder } from '../../support/system.js';
 
 const browserScript = fileURLToPath(new URL('./server.browser.mjs', import.meta.url));
 
@@ -41,14 +43,6 @@ export function readRecord(record: string): { launches: string[][]; page?: { sta
   return { launches: lines.flatMap((l) => (l.argv ? [l.argv] : [])), ...(page ? { page } : {}) };
 }
 
-/** Every file under `dir`, relative, except lock files and folders. */
-export function filesUnder(dir: string): string[] {
-  if (!existsSync(dir)) return [];
-  return (readdirSync(dir, { recursive: true }) as string[])
-    .filter((f) => !/\.lock(\/|$)/.test(f) && statSync(path.join(dir, f)).isFile())
-    .sort();
-}
-
 /** Runs `loopauth login --issuer <server> --client-id hostile-cli --store file` plus `args`. */
 export async function loginAgainst(
   server: HostileServer | string,
@@ -66,8 +60,7 @@ export async function loginAgainst(
     : await runCli(argv, { env: childEnvironment });
   // The browser is detached: give it a moment to write down the page it ended on.
   for (let i = 0; i < 40 && existsSync(record) && !readFileSync(record, 'utf8').includes('"page"'); i++) await new Promise((res) => setTimeout(res, 50));
-  const last = r.stderr.trim().split('\n').pop() ?? '';
-  return { ...r, config, code_: /^loopauth: ([^:]+):/.exec(last)?.[1], ...readRecord(record), saved: filesUnder(config) };
+  return { ...r, config, code_: errorCodeOf(r.stderr), ...readRecord(record), saved: filesUnder(config) };
 }
 
 /**
