@@ -8,43 +8,28 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { Browser } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { channels } from '../../electron-demo/src/bridge.js';
 import type { UserInfo } from '../../electron-demo/src/bridge.js';
-import { startAuthServer } from '../helpers/auth-server.mjs';
-import type { AuthServer } from '../helpers/auth-server.mjs';
-import { launchChromium, signInWithBrowser } from '../helpers/browser.mjs';
-import { trustCaInProcess } from '../helpers/tls.mjs';
+import { signInWithBrowser } from '../helpers/browser.mjs';
 import { browserSignInsSettled, startDemoApp } from '../support/electron-demo-app.js';
 import type { BrowserPart, DemoAppOptions } from '../support/electron-demo-app.js';
+import { useServerAndBrowser } from '../support/real-parts.js';
 
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'loopauth-electron-session-'));
-let server: AuthServer;
-let browser: Browser;
-let untrust: () => void;
+// Registered first, so that it runs after the server and browser are closed.
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
-beforeAll(async () => {
-  [server, browser] = await Promise.all([startAuthServer({ https: true }), launchChromium()]);
-  untrust = await trustCaInProcess(server.ca!);
-});
-afterAll(async () => {
-  untrust?.();
-  try {
-    await browserSignInsSettled(); // before the browser goes: a tab still being answered would fail with it
-  } finally {
-    await Promise.all([server?.close(), browser?.close()]);
-  }
-  rmSync(tmp, { recursive: true, force: true });
-});
+const real = useServerAndBrowser({ server: { https: true }, trustCa: true, beforeClose: browserSignInsSettled });
 
 const startApp = (options: Omit<DemoAppOptions, 'server' | 'browser' | 'parentDir'> & { browser?: BrowserPart } = {}) => {
   const { browser: part, ...rest } = options;
+  const { server, browser } = real;
   return startDemoApp({ server, browser, parentDir: tmp, ...rest, ...(part ? { part } : {}) });
 };
 
 /** Requests to oidc-provider's userinfo endpoint since the log was cleared. */
-const userInfoRequests = (): number => server.requests.filter((r) => r.path === '/me').length;
+const userInfoRequests = (): number => real.server.requests.filter((r) => r.path === '/me').length;
 
 async function timed<T>(work: Promise<T>): Promise<{ value: T; ms: number }> {
   const start = performance.now();
@@ -56,10 +41,10 @@ describe('Electron demo: the user\'s name (stand-ins for ipcMain, shell and safe
   it('asks userinfo for the name once per session, not for every reply, even when the server has no name for the person', async () => {
     // Without the profile scope userinfo has no name: the subject is shown, and not asked for again.
     const app = startApp({ scopes: 'openid offline_access' });
-    server.clearRequests();
+    real.server.clearRequests();
     const signedIn = await app.invoke(channels.login);
-    expect(signedIn).toMatchObject({ ok: true, state: { signedIn: true, user: server.user.sub } });
-    for (let i = 0; i < 3; i++) expect(await app.invoke(channels.status)).toMatchObject({ ok: true, state: { user: server.user.sub } });
+    expect(signedIn).toMatchObject({ ok: true, state: { signedIn: true, user: real.server.user.sub } });
+    for (let i = 0; i < 3; i++) expect(await app.invoke(channels.status)).toMatchObject({ ok: true, state: { user: real.server.user.sub } });
     expect(userInfoRequests()).toBe(1);
     // Signing out forgets it; the next session asks again, once.
     await app.invoke(channels.logout);
@@ -71,12 +56,12 @@ describe('Electron demo: the user\'s name (stand-ins for ipcMain, shell and safe
 
   it('a failing userinfo (403: no openid scope) leaves the sign-in a success and is not asked again within the session', async () => {
     const app = startApp({ scopes: 'offline_access profile' });
-    server.clearRequests();
+    real.server.clearRequests();
     const reply = await app.invoke(channels.login);
     expect(reply).toMatchObject({ ok: true, state: { signedIn: true, pending: false } });
     expect(reply).not.toHaveProperty('warning');
     for (let i = 0; i < 3; i++) expect(await app.invoke(channels.status)).toMatchObject({ ok: true, state: { signedIn: true } });
-    expect(server.requests.filter((r) => r.path === '/me').map((r) => r.status)).toEqual([403]);
+    expect(real.server.requests.filter((r) => r.path === '/me').map((r) => r.status)).toEqual([403]);
     await app.controller.dispose();
   });
 
@@ -84,12 +69,12 @@ describe('Electron demo: the user\'s name (stand-ins for ipcMain, shell and safe
     const first = startApp();
     await first.invoke(channels.login);
     await first.controller.dispose();
-    server.clearRequests();
+    real.server.clearRequests();
     const app = startApp({ dir: first.dir });
-    expect(await app.invoke(channels.status)).toMatchObject({ ok: true, state: { signedIn: true, user: server.user.name } });
+    expect(await app.invoke(channels.status)).toMatchObject({ ok: true, state: { signedIn: true, user: real.server.user.name } });
     await app.invoke(channels.status);
     expect(userInfoRequests()).toBe(1);
-    expect(await app.invoke<UserInfo>(channels.callApi)).toMatchObject({ ok: true, value: { sub: server.user.sub, name: server.user.name } });
+    expect(await app.invoke<UserInfo>(channels.callApi)).toMatchObject({ ok: true, value: { sub: real.server.user.sub, name: real.server.user.name } });
     expect(userInfoRequests()).toBe(2);
     await app.controller.dispose();
   });
@@ -103,7 +88,7 @@ describe('Electron demo: the user\'s name (stand-ins for ipcMain, shell and safe
     await first.controller.store.set('default', JSON.stringify({ ...saved, expires_at: Math.floor(Date.now() / 1000) - 60 }));
     const app = startApp({ dir: first.dir });
     const status = await app.invoke(channels.status);
-    expect(status).toMatchObject({ ok: true, state: { signedIn: true, user: server.user.name } });
+    expect(status).toMatchObject({ ok: true, state: { signedIn: true, user: real.server.user.name } });
     expect(Date.parse(status.state.expiresAt!)).toBeGreaterThan(Date.now());
     await app.controller.dispose();
   });
@@ -112,17 +97,17 @@ describe('Electron demo: the user\'s name (stand-ins for ipcMain, shell and safe
     const first = startApp();
     await first.invoke(channels.login);
     await first.controller.dispose();
-    server.setDelay(4000, { path: '/me' });
+    real.server.setDelay(4000, { path: '/me' });
     try {
       const app = startApp({ dir: first.dir });
       const { value: status, ms } = await timed(app.invoke(channels.status));
       expect(ms).toBeLessThan(3000); // the grace is 1 s; the server takes 4
-      expect(status).toMatchObject({ ok: true, state: { signedIn: true, user: server.user.sub } });
-      await expect.poll(() => app.progress.at(-1), { timeout: 10_000 }).toMatchObject({ step: 'updated', state: { signedIn: true, user: server.user.name } });
-      expect(await app.invoke(channels.status)).toMatchObject({ state: { user: server.user.name } });
+      expect(status).toMatchObject({ ok: true, state: { signedIn: true, user: real.server.user.sub } });
+      await expect.poll(() => app.progress.at(-1), { timeout: 10_000 }).toMatchObject({ step: 'updated', state: { signedIn: true, user: real.server.user.name } });
+      expect(await app.invoke(channels.status)).toMatchObject({ state: { user: real.server.user.name } });
       await app.controller.dispose();
     } finally {
-      server.setDelay(0);
+      real.server.setDelay(0);
     }
   });
 });
@@ -131,7 +116,7 @@ describe('Electron demo: a sign-in that succeeded stands (stand-ins for ipcMain,
   it('says signed in, with the problem as a warning, when the session cannot be read back (stand-in for a safeStorage that cannot decrypt)', async () => {
     const app = startApp({ undecryptable: true });
     const reply = await app.invoke(channels.login);
-    expect(reply).toMatchObject({ ok: true, state: { signedIn: true, user: server.user.sub, pending: false }, warning: { code: 'store_failed' } });
+    expect(reply).toMatchObject({ ok: true, state: { signedIn: true, user: real.server.user.sub, pending: false }, warning: { code: 'store_failed' } });
     expect(Date.parse(reply.state.expiresAt!)).toBeGreaterThan(Date.now());
     expect(app.progress.map((p) => p.step)).toEqual(['starting', 'browser-opened', 'signed-in', 'warning']);
     expect(app.progress).not.toContainEqual(expect.objectContaining({ step: 'failed' }));
@@ -162,8 +147,8 @@ describe('Electron demo: a sign-in that succeeded stands (stand-ins for ipcMain,
     const next = await reopened;
     expect(next).not.toBe(url); // a new request (new state, new listener), not the old URL
     expect(await cancel).toMatchObject({ ok: true });
-    await signInWithBrowser(browser, next);
-    expect(await again).toMatchObject({ ok: true, state: { signedIn: true, user: server.user.name, pending: false } });
+    await signInWithBrowser(real.browser, next);
+    expect(await again).toMatchObject({ ok: true, state: { signedIn: true, user: real.server.user.name, pending: false } });
     expect(app.opened).toEqual([url, next]);
     await app.controller.dispose();
   });

@@ -170,6 +170,7 @@ describe('Electron demo window (stand-ins for contextBridge, ipcRenderer, ipcMai
   });
 
   it('shows the subject at once when the server is slow with the name, then the name, and still says "Signed in."', async () => {
+    const { server } = real;
     const { page, close } = await openWindow();
     server.setDelay(4000, { path: '/me' });
     try {
@@ -186,6 +187,7 @@ describe('Electron demo window (stand-ins for contextBridge, ipcRenderer, ipcMai
   });
 
   it('says signed in, with a notice and no error, when the session cannot be read back (stand-in for a safeStorage that cannot decrypt)', async () => {
+    const { server } = real;
     const { page, close } = await openWindow({ undecryptable: true });
     await page.click('#login');
     await page.locator('#notice-code', { hasText: 'store_failed' }).waitFor();
