@@ -6,6 +6,7 @@
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { Duplex } from 'node:stream';
 import { LoopauthError } from './errors.js';
 import { checkCallbackUrl, screenRequest } from './callback-check.js';
 import { errorPage, pageHeaders, rejectPage } from './pages.js';
@@ -248,8 +249,30 @@ function bind(address: string, port: number): Promise<http.Server> {
     server.listen({ host: address, port, exclusive: true, ipv6Only: address === '::1' }, () => {
       server.removeAllListeners('error');
       server.on('error', () => undefined);
-      server.on('clientError', (_err, socket) => socket.destroy());
+      server.on('clientError', (err: NodeJS.ErrnoException, socket) => answerRaw(socket, rawStatus[err.code ?? ''] ?? 400));
+      // CONNECT never reaches the request handler: refused here, like any other method.
+      server.on('connect', (_req, socket) => answerRaw(socket, 405));
       resolve(server);
     });
   });
 }
+
+/** Node's own codes for requests it could not finish parsing; anything else unparsable is a 400. */
+const rawStatus: Readonly<Record<string, number>> = {
+  HPE_HEADER_OVERFLOW: 431,
+  ERR_HTTP_REQUEST_TIMEOUT: 408,
+};
+
+/**
+ * Answers a request that never became an `http.IncomingMessage` (a lowercase
+ * method, a malformed line, headers too large, a timeout, CONNECT) with a
+ * bare 4xx and closes: a client is told it was refused, not left to guess
+ * from a dropped connection, and it gets no page from us.
+ */
+function answerRaw(socket: Duplex, status: number): void {
+  if (!socket.writable || (socket as Duplex & { bytesWritten?: number }).bytesWritten !== 0) return void socket.destroy();
+  // Closed once written; a peer that never reads does not keep it past a second.
+  setTimeout(() => socket.destroy(), 1_000).unref();
+  socket.end(`HTTP/1.1 ${status} ${http.STATUS_CODES[status] ?? 'Refused'}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`, () => socket.destroy());
+}
+

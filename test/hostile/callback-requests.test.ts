@@ -61,11 +61,12 @@ describe('paths other than the redirect path', () => {
 });
 
 describe('methods other than GET', () => {
-  it.each(methods)('%s on the redirect URI with the right state is refused and the listener keeps waiting', async (method) => {
+  it.each(methods)('%s on the redirect URI with the right state gets a 4xx (not a dropped connection) and the listener keeps waiting', async (method) => {
     const l = await listenerUnderAttack();
     const target = method === 'CONNECT' ? l.host : `/callback?${q(l)}`;
     const answer = await l.send(method, target);
     expectRefused(answer);
+    expect4xx(answer);
     if (method === 'POST' || method === 'OPTIONS' || method === 'TRACE') {
       expect(answer.status).toBe(405);
       expect(answer.headers.allow).toBe('GET');
