@@ -6,25 +6,15 @@
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { getUserInfo, login, MemoryStore } from '../../src/index.js';
-import { startAuthServer } from '../helpers/auth-server.mjs';
-import type { AuthServer } from '../helpers/auth-server.mjs';
-import { launchChromium, signInWithBrowser } from '../helpers/browser.mjs';
+import { signInWithBrowser } from '../helpers/browser.mjs';
+import { useServerAndBrowser } from '../support/real-parts.js';
 
-let server: AuthServer;
-let browser: Browser;
 let config: string;
-
-beforeAll(async () => {
-  [server, browser] = await Promise.all([startAuthServer(), launchChromium()]);
-  config = await mkdtemp(path.join(tmpdir(), 'loopauth-userinfo-'));
-});
-afterAll(async () => {
-  await Promise.all([server?.close(), browser?.close()]);
-  if (config) await rm(config, { recursive: true, force: true });
-});
+beforeAll(async () => { config = await mkdtemp(path.join(tmpdir(), 'loopauth-userinfo-')); });
+afterAll(async () => { if (config) await rm(config, { recursive: true, force: true }); });
+const real = useServerAndBrowser();
 
 /** A signed-in profile of its own; `store` holds its secrets. */
 async function signedIn(profile: string) {
@@ -32,11 +22,11 @@ async function signedIn(profile: string) {
   const options = { store, profile, env: { XDG_CONFIG_HOME: config } };
   await login({
     ...options,
-    issuer: server.issuer,
+    issuer: real.server.issuer,
     clientId: 'demo-cli',
     scopes: 'openid offline_access profile email',
     openBrowser: async (url) => {
-      await signInWithBrowser(browser, url); // login does not wait for it; the test does, before the browser closes
+      await signInWithBrowser(real.browser, url); // login does not wait for it; the test does, before the browser closes
     },
   });
   const profileFile = path.join(config, 'loopauth', 'profiles', `${profile}.json`);
@@ -52,10 +42,10 @@ async function signedIn(profile: string) {
 describe('getUserInfo', () => {
   it('returns the signed-in person\'s claims, on the saved metadata (no discovery again)', async () => {
     const { options } = await signedIn('plain');
-    server.clearRequests();
+    real.server.clearRequests();
     const claims = await getUserInfo(options);
-    expect(claims).toMatchObject({ sub: server.user.sub, name: server.user.name, email: server.user.email });
-    expect(server.requests.map((r) => r.path)).toEqual(['/me']);
+    expect(claims).toMatchObject({ sub: real.server.user.sub, name: real.server.user.name, email: real.server.user.email });
+    expect(real.server.requests.map((r) => r.path)).toEqual(['/me']);
   });
 
   it('refuses an answer about someone else than the subject of the sign-in', async () => {
@@ -70,9 +60,9 @@ describe('getUserInfo', () => {
     const { store, options } = await signedIn('revoked');
     const secrets = JSON.parse((await store.get('revoked'))!) as Record<string, unknown>;
     await store.set('revoked', JSON.stringify({ ...secrets, access_token: `revoked-${'x'.repeat(40)}` }));
-    server.clearRequests();
-    expect(await getUserInfo(options)).toMatchObject({ sub: server.user.sub });
-    expect(server.requests.map((r) => [r.path, r.status])).toEqual([['/me', 401], ['/token', 200], ['/me', 200]]);
+    real.server.clearRequests();
+    expect(await getUserInfo(options)).toMatchObject({ sub: real.server.user.sub });
+    expect(real.server.requests.map((r) => [r.path, r.status])).toEqual([['/me', 401], ['/token', 200], ['/me', 200]]);
   });
 
   it('fails with login_required when the refused token cannot be renewed either (a refused refresh token), without a token in the error', async () => {
@@ -91,9 +81,9 @@ describe('getUserInfo', () => {
     await editProfile((data) => {
       delete (data.server as Record<string, unknown>).userinfo_endpoint;
     });
-    server.clearRequests();
+    real.server.clearRequests();
     await expect(getUserInfo(options)).rejects.toMatchObject({ code: 'userinfo_unsupported' });
-    expect(server.requests).toEqual([]);
+    expect(real.server.requests).toEqual([]);
   });
 
   it('rejects with login_required without a session', async () => {
