@@ -102,8 +102,8 @@ describe('signals during login', () => {
     const { cli, url, port } = await startLogin(rotating, 'file', env);
     rotating.clearRequests();
     rotating.setDelay(3_000, { path: '/token' });
+    const tab = signInWithBrowser(browser, url);
     try {
-      const tab = signInWithBrowser(browser, url);
       await until(() => rotating.tokenRequests().length > 0, 'the code exchange');
       cli.kill('SIGINT');
       const r = await cli.waitForExit();
@@ -117,6 +117,9 @@ describe('signals during login', () => {
       expectNoSecrets(r.stdout + r.stderr, secrets);
     } finally {
       rotating.setDelay(0);
+      // Should a check above fail early, the CLI and the tab waiting on it end here, not under the next test.
+      if (cli.child.exitCode === null) cli.kill('SIGKILL');
+      await tab.catch(() => undefined);
     }
   });
 
