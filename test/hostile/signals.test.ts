@@ -177,6 +177,7 @@ describe('SIGINT during a refresh in loopauth token', () => {
       server.setDelay(0);
     }
     expect(r.code).toBe(130);
+    expect(existsSync(path.join(env.XDG_CONFIG_HOME!, 'loopauth', 'locks', 'default.lock')), 'the lock was left behind').toBe(false);
     expect(r.stdout).toBe('');
     expect(lastLine(r.stderr)).toMatch(/^loopauth: cancelled: /);
     expect(r.stderr.includes(before), 'the refresh token was printed').toBe(false);
@@ -185,7 +186,6 @@ describe('SIGINT during a refresh in loopauth token', () => {
     await new Promise((resolve) => setTimeout(resolve, 1_500)); // the server has finished the abandoned request
     const next = await runCli(['token', '--min-ttl', '999999'], { env });
     expect(next.code).toBe(0);
-    expect(next.durationMs).toBeLessThan(5_000); // no wait for a stale lock (taken over only after 10 s)
     expect(server.tokenRequests().filter((q) => q.grantType === 'refresh_token').length).toBe(2);
     // And the grant is alive: one more refresh succeeds.
     expect((await runCli(['token', '--min-ttl', '999999'], { env })).code).toBe(0);
