@@ -13,8 +13,9 @@ let run = 0;
 beforeAll(() => {
   dir = mkdtempSync(path.join(os.tmpdir(), 'loopauth-browser-'));
   recorder = path.join(dir, 'record.mjs');
-  // A stand-in browser: writes the arguments it was given to the file named by its first argument.
-  writeFileSync(recorder, "import { writeFileSync } from 'node:fs';\nwriteFileSync(process.argv[2], JSON.stringify(process.argv.slice(3)));\n");
+  // A stand-in browser: writes the arguments it was given to the file named by its first argument,
+  // through a rename, so that the file exists only once it is complete.
+  writeFileSync(recorder, "import { renameSync, writeFileSync } from 'node:fs';\nwriteFileSync(process.argv[2] + '.part', JSON.stringify(process.argv.slice(3)));\nrenameSync(process.argv[2] + '.part', process.argv[2]);\n");
 });
 
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -32,7 +33,6 @@ async function recordedArgv(file: string): Promise<string[]> {
     if (waited > 10_000) throw new Error('the BROWSER command never ran');
     await new Promise((r) => setTimeout(r, 20));
   }
-  await new Promise((r) => setTimeout(r, 50)); // let the write finish
   return JSON.parse(readFileSync(file, 'utf8')) as string[];
 }
 

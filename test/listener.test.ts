@@ -31,11 +31,28 @@ async function occupiedPort(host = '127.0.0.1', port = 0): Promise<number> {
   return (server.address() as net.AddressInfo).port;
 }
 
-/** `count` distinct ports that were free a moment ago. */
+/** Whether `port` on 127.0.0.1 can be listened on now. */
+function canListen(port: number): Promise<boolean> {
+  const probe = net.createServer();
+  return new Promise((resolve) => {
+    probe.once('error', () => resolve(false));
+    probe.listen({ host: '127.0.0.1', port }, () => probe.close(() => resolve(true)));
+  });
+}
+
+/**
+ * `count` distinct ports that were free a moment ago, below the ephemeral
+ * range the OS numbers its own sockets from (32768 and up on Linux, 49152 on
+ * others): an outgoing connection or a port-0 listener elsewhere on the
+ * machine cannot take one between this check and the test's bind.
+ */
 async function freePorts(count: number): Promise<number[]> {
-  const held = await Promise.all(Array.from({ length: count }, () => occupiedPort()));
-  await Promise.all(servers.splice(-count).map((s) => new Promise((r) => s.close(r))));
-  return held;
+  const ports: number[] = [];
+  while (ports.length < count) {
+    const port = 20_000 + Math.floor(Math.random() * 12_000);
+    if (!ports.includes(port) && (await canListen(port))) ports.push(port);
+  }
+  return ports;
 }
 
 const freePort = async (): Promise<number> => (await freePorts(1))[0]!;

@@ -32,6 +32,7 @@ if (mode === 'append') {
     process.stdout.write('locked\\n');
   }));
 } else if (mode === 'take') {
+  process.stdout.write('trying\\n');
   await withProfileLock(options, async () => process.stdout.write('took\\n'));
 }
 `;
@@ -53,8 +54,15 @@ beforeEach(() => {
   root = mkdtempSync(path.join(os.tmpdir(), 'loopauth-lock-'));
 });
 
-afterEach(() => {
-  for (const c of children.splice(0)) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
+afterEach(async () => {
+  // A child still running (its test failed) is killed and awaited: it could otherwise
+  // still be writing its lock under root while root is removed.
+  const running = children.splice(0).filter((c) => c.exitCode === null && c.signalCode === null);
+  await Promise.all(running.map((c) => {
+    const gone = new Promise((r) => c.once('exit', r));
+    c.kill('SIGKILL');
+    return gone;
+  }));
   rmSync(root, { recursive: true, force: true });
 });
 
@@ -88,6 +96,23 @@ function holder(events: string[], name: string, ms: number, profile = 'default',
   });
 }
 
+/** Resolves once `event` is in `events` (a holder got in), instead of guessing how long that takes. */
+async function until(events: string[], event: string): Promise<void> {
+  while (!events.includes(event)) await sleep(5);
+}
+
+/** Holds `profile`'s lock until `letGo()`; resolves once it has it. */
+async function heldUntilLetGo(profile = 'default'): Promise<{ letGo: () => void; done: Promise<unknown> }> {
+  let letGo!: () => void;
+  const events: string[] = [];
+  const done = withProfileLock({ root, profile }, () => {
+    events.push('in');
+    return new Promise<void>((r) => (letGo = r));
+  });
+  await Promise.race([until(events, 'in'), done]);
+  return { letGo, done };
+}
+
 async function failure(work: Promise<unknown>): Promise<LoopauthError> {
   const e: unknown = await work.then(() => undefined, (err: unknown) => err);
   expect(e).toBeInstanceOf(LoopauthError);
@@ -115,47 +140,55 @@ describe('withProfileLock in one process', () => {
   });
 
   it('does not make different profiles wait for each other', async () => {
-    const events: string[] = [];
-    await Promise.all([holder(events, 'a', 150, 'work'), holder(events, 'b', 150, 'home')]);
-    expect(events.slice(0, 2).sort()).toEqual(['a in', 'b in']);
+    // "a" keeps its profile locked until "b" has been in and out of another: were
+    // "b" made to wait for "a", it would give up (lock_failed) instead of passing.
+    const a = await heldUntilLetGo('work');
+    try {
+      expect(await withProfileLock({ root, profile: 'home', waitMs: 2_000 }, () => Promise.resolve('b'))).toBe('b');
+    } finally {
+      a.letGo();
+      await a.done;
+    }
   });
 
   it('passes on the work\'s own error and frees the lock for the next holder', async () => {
     const boom = new LoopauthError('invalid_grant', 'refused');
     await expect(withProfileLock({ root, profile: 'default' }, () => Promise.reject(boom))).rejects.toBe(boom);
-    const started = Date.now();
-    await withProfileLock({ root, profile: 'default', waitMs: 5_000 }, () => Promise.resolve());
-    expect(Date.now() - started).toBeLessThan(1_000);
+    // No wait allowed: a lock left held would fail this with lock_failed.
+    expect(await withProfileLock({ root, profile: 'default', waitMs: 0 }, () => Promise.resolve('next'))).toBe('next');
   });
 
   it('keeps the lock of a live holder that works longer than the stale time', async () => {
     const events: string[] = [];
     const long = holder(events, 'long', 6_500);
-    await sleep(100);
+    await until(events, 'long in');
     await holder(events, 'next', 0);
     await long;
     expect(events).toEqual(['long in', 'long out', 'next in', 'next out']);
   }, 20_000);
 
   it('fails with lock_failed when another holder keeps it past waitMs', async () => {
-    const events: string[] = [];
-    const first = holder(events, 'first', 1_000);
-    await sleep(100);
-    const e = await failure(withProfileLock({ root, profile: 'default', waitMs: 300 }, () => Promise.resolve()));
-    expect(e.code).toBe('lock_failed');
-    await first;
+    const first = await heldUntilLetGo();
+    try {
+      const e = await failure(withProfileLock({ root, profile: 'default', waitMs: 300 }, () => Promise.resolve()));
+      expect(e.code).toBe('lock_failed');
+    } finally {
+      first.letGo();
+      await first.done;
+    }
   });
 
   it('fails with cancelled when its signal aborts while waiting', async () => {
-    const events: string[] = [];
-    const first = holder(events, 'first', 1_000);
-    await sleep(100);
-    const controller = new AbortController();
-    setTimeout(() => controller.abort(), 200);
-    const e = await failure(withProfileLock({ root, profile: 'default', signal: controller.signal }, () => Promise.resolve()));
-    expect(e.code).toBe('cancelled');
-    expect(events).toEqual(['first in']);
-    await first;
+    const first = await heldUntilLetGo();
+    try {
+      const controller = new AbortController();
+      setTimeout(() => controller.abort(), 200);
+      const e = await failure(withProfileLock({ root, profile: 'default', signal: controller.signal }, () => Promise.resolve()));
+      expect(e.code).toBe('cancelled');
+    } finally {
+      first.letGo();
+      await first.done;
+    }
   });
 });
 
@@ -187,10 +220,12 @@ describe('withProfileLock across processes', () => {
     await holding.line('locked');
     holding.process.kill('SIGKILL');
     await holding.exit;
-    const killedAt = Date.now();
     const taker = runChild('take', root);
+    // From when the new process asks for the lock (after the kill): its own start-up is not the wait.
+    await taker.line('trying');
+    const asked = Date.now();
     await taker.line('took');
-    expect(Date.now() - killedAt).toBeLessThan(10_000);
+    expect(Date.now() - asked).toBeLessThan(10_000);
     expect(await taker.exit).toBe(0);
   }, 30_000);
 });

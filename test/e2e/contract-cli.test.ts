@@ -126,10 +126,15 @@ describe('signals while the keychain does not answer', () => {
     const file = path.join(env.XDG_CONFIG_HOME!, 'loopauth', 'profiles', 'default.json');
     writeFileSync(file, readFileSync(file, 'utf8').replace('"store": "file"', '"store": "keychain"'));
     const socket = path.join(env.XDG_CONFIG_HOME!, 'silent-bus.sock');
-    const silent = net.createServer((c) => c.on('data', () => undefined)).listen(socket);
+    let spoke!: () => void;
+    const waiting = new Promise<void>((r) => (spoke = r));
+    const silent = net.createServer((c) => c.on('data', () => spoke())).listen(socket);
     try {
       const cli = startCli([cmd], { env: { ...env, DBUS_SESSION_BUS_ADDRESS: `unix:path=${socket}` } });
-      await new Promise((r) => setTimeout(r, 1000));
+      // Once it has written to the bus it waits for an answer that never comes (a fixed 1 s
+      // sleep could send the signal while node was still starting, on a busy machine).
+      await Promise.race([waiting, cli.waitForExit()]);
+      expect(cli.child.exitCode, 'it ended before asking the keychain').toBeNull();
       const sent = Date.now();
       cli.kill(signal);
       const r = await cli.waitForExit();

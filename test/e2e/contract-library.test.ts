@@ -18,12 +18,24 @@ import { launchChromium, signInWithBrowser } from '../helpers/browser.mjs';
 let server: AuthServer;
 let browser: Browser;
 let config: string;
+/**
+ * Every browser sign-in started here. login() resolves once its listener has
+ * answered the callback, while the tab may still be loading that answer and
+ * closing: the browser is closed only after all of them have ended.
+ */
+const tabs: Promise<unknown>[] = [];
+const signInTab = (url: string, options?: Parameters<typeof signInWithBrowser>[2]): ReturnType<typeof signInWithBrowser> => {
+  const tab = signInWithBrowser(browser, url, options);
+  tabs.push(tab.catch(() => undefined)); // its failure is the opener's (login() warns), or the test's that awaits it
+  return tab;
+};
 
 beforeAll(async () => {
   [server, browser] = await Promise.all([startAuthServer(), launchChromium()]);
   config = await mkdtemp(path.join(tmpdir(), 'loopauth-contract-lib-'));
 });
 afterAll(async () => {
+  await Promise.all(tabs.splice(0));
   await Promise.all([server?.close(), browser?.close()]);
   if (config) await rm(config, { recursive: true, force: true });
 });
@@ -39,7 +51,7 @@ describe('openBrowser', () => {
       store: new MemoryStore(),
       env: env(),
       openBrowser: async (url) => {
-        await signInWithBrowser(browser, url, { timeoutMs: 20_000 });
+        await signInTab(url, { timeoutMs: 20_000 });
       },
     });
     expect(session.subject).toBe(server.user.sub);
@@ -70,7 +82,7 @@ describe('misuse of the API', () => {
 
 describe('login options', () => {
   const signIn = async (url: string): Promise<void> => {
-    await signInWithBrowser(browser, url, { timeoutMs: 20_000 });
+    await signInTab(url, { timeoutMs: 20_000 });
   };
 
   it('asks for openid offline_access by default, and sends resource and extraParams where they belong (port given as a list)', async () => {
@@ -122,7 +134,7 @@ describe('an app’s own SecretStore', () => {
       delete: (key: string) => Promise.resolve(entries.delete(key)),
     } as unknown as SecretStore;
     const profile = 'own-store';
-    await login({ issuer: server.issuer, clientId: 'demo-cli', store, env: env(), profile, openBrowser: (url) => signInWithBrowser(browser, url) });
+    await login({ issuer: server.issuer, clientId: 'demo-cli', store, env: env(), profile, openBrowser: (url) => signInTab(url) });
     expect(entries.size).toBe(1);
     expect((await getAccessToken({ store, env: env(), profile })).accessToken).toEqual(expect.any(String));
     expect(await getStatus({ store, env: env(), profile })).toMatchObject({ state: 'active', store: 'custom' });
@@ -134,16 +146,18 @@ describe('an app’s own SecretStore', () => {
 describe('an app’s callbacks', () => {
   it('an async onAuthorizationUrl that rejects is reported as a warning, not a crash, and the sign-in goes on', async () => {
     const warnings: string[] = [];
+    let tab: Promise<{ status: number }> | undefined;
     const session = await login({
       issuer: server.issuer, clientId: 'demo-cli', store: new MemoryStore(), env: env(), openBrowser: false, profile: 'callbacks',
       onWarning: (w) => warnings.push(w),
       onAuthorizationUrl: (url) => {
-        void signInWithBrowser(browser, url);
+        tab = signInTab(url);
         return Promise.reject(new Error('the app failed to show the URL'));
       },
     });
     expect(session.subject).toBe(server.user.sub);
     expect(warnings.join('\n')).toMatch(/onAuthorizationUrl/);
+    expect((await tab)?.status).toBe(200);
   });
 });
 
@@ -151,7 +165,7 @@ describe('logout()', () => {
   it('says which token it revoked: the refresh token, or the access token of a session that has none', async () => {
     const store = new MemoryStore();
     const signIn = (profile: string, scopes: string) =>
-      login({ issuer: server.issuer, clientId: 'demo-cli', scopes, store, env: env(), profile, openBrowser: (url) => signInWithBrowser(browser, url) });
+      login({ issuer: server.issuer, clientId: 'demo-cli', scopes, store, env: env(), profile, openBrowser: (url) => signInTab(url) });
     await signIn('with-refresh', 'openid offline_access');
     await signIn('access-only', 'openid');
     expect(await logout({ store, env: env(), profile: 'with-refresh' })).toMatchObject({ revocation: 'revoked', revokedToken: 'refresh_token' });

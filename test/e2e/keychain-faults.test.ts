@@ -45,7 +45,9 @@ describe.skipIf(!tools || !keytarLoads)('keychain faults (private gnome-keyring)
   it('fails with keychain_unavailable within a few seconds when the daemon stops answering, and the process is gone', () => {
     const c = cases.get('stopped-daemon');
     expect(c?.last).toMatch(/^loopauth: keychain_unavailable: .*did not answer/);
-    expect(c?.seconds).toBeLessThan(8);
+    // Beyond what the same command took with a daemon that answers (node's start-up, which a
+    // busy machine stretches to seconds): the 5 s the keychain is given, and little more.
+    expect(c!.seconds - cases.get('empty-entry')!.seconds).toBeLessThan(7);
     expect(c?.code).not.toBe(0);
   });
 

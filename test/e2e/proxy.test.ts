@@ -45,10 +45,13 @@ describe('proxies', () => {
 
   it('never sends loopback traffic through the proxy', async () => {
     seen.length = 0;
-    const cli = startCli(['login', '--issuer', server.issuer, '--client-id', 'demo-cli', '--no-browser', '--store', 'file', '--timeout', '2'], {
+    const cli = startCli(['login', '--issuer', server.issuer, '--client-id', 'demo-cli', '--no-browser', '--store', 'file'], {
       env: { XDG_CONFIG_HOME: await tempConfigDir(), NODE_EXTRA_CA_CERTS: server.caFile!, HTTPS_PROXY: proxyUrl, HTTP_PROXY: proxyUrl },
     });
+    // Discovery over loopback is done once the URL is out; the CLI is then stopped (a short
+    // --timeout could end it before that on a busy machine).
     await cli.waitForAuthorizationUrl(`${server.issuer}/auth`);
+    cli.kill('SIGTERM');
     await cli.waitForExit();
     expect(seen).toEqual([]);
   });

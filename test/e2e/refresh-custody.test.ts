@@ -77,7 +77,11 @@ describe('a process killed while it holds the lock', () => {
     server.setDelay(0);
     const r = await runCli(['token', '--min-ttl', '7200'], { env: e, timeoutMs: 20_000 });
     expect(r.code).toBe(0);
-    expect(r.durationMs).toBeLessThan(10_000);
+    // The same command again, with no lock left behind: what it takes without the wait (node's
+    // start-up and a refresh, seconds of it on a busy machine), which is not the lock's doing.
+    const unhindered = await runCli(['token', '--min-ttl', '7200'], { env: e, timeoutMs: 20_000 });
+    expect(unhindered.code).toBe(0);
+    expect(r.durationMs - unhindered.durationMs).toBeLessThan(10_000);
   });
 });
 

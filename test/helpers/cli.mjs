@@ -50,6 +50,13 @@ export function childEnv(env = {}) {
  */
 
 /**
+ * Every CLI process started and not yet exited (removeTempConfigDirs ends
+ * those a failed test left running).
+ * @type {Set<import('node:child_process').ChildProcess>}
+ */
+const running = new Set();
+
+/**
  * Starts the CLI and returns at once. stdin stays an open pipe (not a
  * terminal) unless `input` is given; write to `child.stdin` to paste.
  * @param {string[]} args
@@ -58,6 +65,9 @@ export function childEnv(env = {}) {
 export function startCli(args, { env, input, timeoutMs = 30_000, onStderrLine, cwd = REPO_ROOT } = {}) {
   const started = Date.now();
   const child = spawn(process.execPath, [CLI_PATH, ...args], { cwd, env: childEnv(env), stdio: ['pipe', 'pipe', 'pipe'] });
+  running.add(child);
+  child.once('exit', () => running.delete(child));
+  child.once('error', () => running.delete(child));
   let stdout = '';
   let stderr = '';
   let partial = '';
@@ -202,7 +212,16 @@ export async function tempConfigDir() {
   return dir;
 }
 
-/** Deletes every directory tempConfigDir() made, and what was kept beside it (for afterAll). */
+/**
+ * Deletes every directory tempConfigDir() made, and what was kept beside it
+ * (for afterAll). A CLI still running (a test failed before it ended) is
+ * killed and awaited first: it would go on writing into those folders while
+ * they are removed.
+ */
 export async function removeTempConfigDirs() {
+  await Promise.all([...running].map((child) => new Promise((resolve) => {
+    child.once('exit', resolve);
+    if (!child.kill('SIGKILL')) resolve(undefined); // gone already
+  })));
   await Promise.all(tempDirs.splice(0).map((dir) => rm(dir, { recursive: true, force: true })));
 }

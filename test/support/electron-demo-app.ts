@@ -145,7 +145,8 @@ export function startDemoApp(options: DemoAppOptions) {
   async function beginLogin(): Promise<{ reply: Promise<Reply<ViewState>>; url: string; port: number }> {
     const opened = nextOpen();
     const reply = invoke<ViewState>(channels.login);
-    const url = await opened;
+    // A sign-in that ends before it opens the browser fails here, not by the test's timeout.
+    const url = await Promise.race([opened, reply.then((r) => Promise.reject(new Error(`login ended before opening the browser: ${JSON.stringify(r.ok ? r.state : r.error)}`)))]);
     return { reply, url, port: Number(new URL(new URL(url).searchParams.get('redirect_uri')!).port) };
   }
   /** The access, refresh and ID tokens the store holds now. */

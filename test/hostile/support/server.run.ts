@@ -58,8 +58,9 @@ export async function loginAgainst(
   const r = options.wrap
     ? await runWrapped([...options.wrap(config), process.execPath, CLI_PATH, ...argv], childEnvironment)
     : await runCli(argv, { env: childEnvironment });
-  // The browser is detached: give it a moment to write down the page it ended on.
-  for (let i = 0; i < 40 && existsSync(record) && !readFileSync(record, 'utf8').includes('"page"'); i++) await new Promise((res) => setTimeout(res, 50));
+  // The browser is detached: wait for it to write down the page it ended on (it always does, soon after
+  // the CLI answered or dropped its tab; up to 10 s, as a busy machine can hold a process off that long).
+  for (let i = 0; i < 200 && existsSync(record) && !readFileSync(record, 'utf8').includes('"page"'); i++) await new Promise((res) => setTimeout(res, 50));
   return { ...r, config, code_: errorCodeOf(r.stderr), ...readRecord(record), saved: filesUnder(config) };
 }
 
