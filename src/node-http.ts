@@ -131,7 +131,8 @@ function readBody(res: http.IncomingMessage, max: number, done: (error: Error | 
   });
   stream.once('error', (error) => finish(error, null));
   stream.once('end', () => finish(undefined, Buffer.concat(chunks)));
-  res.once('aborted', () => finish(new Error('the connection closed before the body ended'), null));
+  // Node's code for it, so errors.ts can name the reason (fetch's cause has UND_ERR_SOCKET here).
+  res.once('aborted', () => finish(Object.assign(new Error('the connection closed before the body ended'), { code: 'ECONNRESET' }), null));
 }
 
 function toResponse(res: http.IncomingMessage, bytes: Buffer | null): Response {
@@ -140,5 +141,6 @@ function toResponse(res: http.IncomingMessage, bytes: Buffer | null): Response {
   for (let i = 0; i + 1 < res.rawHeaders.length; i += 2) headers.append(res.rawHeaders[i]!, res.rawHeaders[i + 1]!);
   const status = res.statusCode ?? 0;
   // No statusText: nothing reads it, and a hostile reason phrase would make the Response constructor throw.
-  return new Response(status === 204 || status === 304 ? null : bytes, { status, headers });
+  // A Response with one of these statuses cannot have a body, not even an empty one.
+  return new Response(status === 204 || status === 205 || status === 304 ? null : bytes, { status, headers });
 }

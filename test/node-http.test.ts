@@ -105,7 +105,16 @@ describe('fetchOverNodeHttp', () => {
       res.write('{"partial":');
       setTimeout(() => res.socket?.destroy(), 20);
     };
-    await expect(get(`${base}/drop`)).rejects.toMatchObject({ name: 'TypeError', message: 'fetch failed' });
+    // errors.ts reads the cause's code: without one the user is told "could not reach" with no reason
+    const dropped = { name: 'TypeError', message: 'fetch failed', cause: { code: 'ECONNRESET' } };
+    await expect(get(`${base}/drop`)).rejects.toMatchObject(dropped);
+    await expect(get(`${await rawAnswer('HTTP/1.1 200 OK\r\ncontent-length: 100\r\n\r\n{"cut":')}/`)).rejects.toMatchObject(dropped); // FIN, not reset
+    await expect(get(`${await rawAnswer('HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\n9\r\n{"cut":')}/`)).rejects.toMatchObject(dropped);
+  });
+
+  it('answers 205 Reset Content as a Response without a body, as fetch does, not as a failed fetch', async () => {
+    const reset = await get(`${await rawAnswer('HTTP/1.1 205 Reset Content\r\ncontent-length: 0\r\n\r\n')}/`);
+    expect([reset.status, reset.body]).toEqual([205, null]);
   });
 
   it('rejects a status a Response cannot have (600) as a failed fetch, not a crash', async () => {
