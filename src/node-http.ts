@@ -61,12 +61,18 @@ export function fetchOverNodeHttp(url: string, init: RequestInit, options: NodeH
       reject(error);
     };
     const onAbort = () => fail(signal!.reason as Error);
+    let answer: http.IncomingMessage | undefined;
     const req = client.request(target, { method: init.method ?? 'GET', headers });
     signal?.addEventListener('abort', onAbort, { once: true });
-    req.once('error', (error) => fail(new TypeError('fetch failed', { cause: error })));
+    req.on('error', (error) => {
+      // Bytes after a complete answer (a body on a 204 or 304) break the socket, not this answer: fetch keeps it too.
+      if (answer?.complete) return;
+      fail(new TypeError('fetch failed', { cause: error }));
+    });
     // A 101 we never asked for: not an HTTP answer we can read.
     req.once('upgrade', (_res, socket) => { socket.destroy(); fail(new TypeError('fetch failed', { cause: new Error('unexpected protocol upgrade') })); });
     req.once('response', (res) => {
+      answer = res;
       readBody(res, options.maxBodyBytes, (error, bytes) => {
         if (settled) return;
         if (error) return fail(new TypeError('fetch failed', { cause: error }));

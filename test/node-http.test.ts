@@ -112,6 +112,13 @@ describe('fetchOverNodeHttp', () => {
     await expect(get(`${await rawAnswer('HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\n9\r\n{"cut":')}/`)).rejects.toMatchObject(dropped);
   });
 
+  it('reads a 204 or 304 that wrongly carries a body as fetch does: the answer without a body, not a failed fetch', async () => {
+    for (const status of ['204 No Content', '304 Not Modified']) {
+      const stray = await get(`${await rawAnswer(`HTTP/1.1 ${status}\r\ncontent-length: 5\r\n\r\nhello`)}/`);
+      expect([stray.status, stray.body]).toEqual([Number(status.slice(0, 3)), null]);
+    }
+  });
+
   it('answers 205 Reset Content as a Response without a body, as fetch does, not as a failed fetch', async () => {
     const reset = await get(`${await rawAnswer('HTTP/1.1 205 Reset Content\r\ncontent-length: 0\r\n\r\n')}/`);
     expect([reset.status, reset.body]).toEqual([205, null]);
