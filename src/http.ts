@@ -4,7 +4,7 @@
  * redacted debug lines.
  */
 import * as oauth from 'oauth4webapi';
-import { fetchOverNodeHttp } from './node-http.js';
+import { fetchOverNodeHttp, tooLargeResponse } from './node-http.js';
 import { safeOrigin } from './urls.js';
 
 /** Transport options shared by every request loopauth makes. */
@@ -22,14 +22,16 @@ const maxBodyBytes = 1024 * 1024;
 
 /**
  * The one way loopauth reaches a server: the caller's or the proxy-aware
- * fetch, a redacted debug line per request, and a capped body.
+ * fetch, a redacted debug line per request, and a capped body (node-http.ts
+ * caps while it reads; a fetch's body is capped here, read once more).
  */
 export function serverFetch(options: HttpOptions): (url: string, init: RequestInit) => Promise<Response> {
-  const doFetch = options.fetch ?? proxyAwareFetch;
+  const callers = options.fetch;
+  const doFetch = callers ? (url: string, init: RequestInit) => callers(url, init).then(capBody) : proxyAwareFetch;
   return async (url, init) => {
     const response = await doFetch(url, init);
     options.debug?.(`${init.method ?? 'GET'} ${safeOrigin(new URL(url))} → HTTP ${response.status}`);
-    return capBody(response);
+    return response;
   };
 }
 
@@ -54,7 +56,7 @@ async function capBody(response: Response): Promise<Response> {
   const declared = Number(response.headers.get('content-length') ?? '0');
   if (declared > maxBodyBytes) {
     await response.body?.cancel();
-    return new Response(null, { status: 502, statusText: 'response too large' });
+    return tooLargeResponse();
   }
   if (!response.body) return response;
   const reader = (response.body as ReadableStream<Uint8Array>).getReader();
@@ -66,7 +68,7 @@ async function capBody(response: Response): Promise<Response> {
     size += value.byteLength;
     if (size > maxBodyBytes) {
       await reader.cancel();
-      return new Response(null, { status: 502, statusText: 'response too large' });
+      return tooLargeResponse();
     }
     chunks.push(value);
   }
@@ -95,5 +97,5 @@ function proxyAwareFetch(input: string, init: RequestInit): Promise<Response> {
     return (url: string | URL | Request, opts?: RequestInit) =>
       undiciFetch(url as string, { ...(opts as object), dispatcher });
   });
-  return proxied.then((f) => f(input, init));
+  return proxied.then((f) => f(input, init)).then(capBody);
 }

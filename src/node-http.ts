@@ -43,6 +43,14 @@ const decoders: Record<string, () => NodeJS.ReadWriteStream> = {
   br: () => zlibModule().createBrotliDecompress(),
 };
 
+/** The answer to a body over the limit, whichever transport read it. */
+export function tooLargeResponse(): Response {
+  return new Response(null, { status: 502, statusText: 'response too large' });
+}
+
+/** A transport failure as undici's fetch reports it; errors.ts reads Node's code from `cause`. */
+const fetchFailed = (cause: unknown): TypeError => new TypeError('fetch failed', { cause });
+
 /** `fetch(url, init)` for http: and https: URLs, with the differences listed above. */
 export function fetchOverNodeHttp(url: string, init: RequestInit, options: NodeHttpOptions): Promise<Response> {
   return new Promise<Response>((resolve, reject) => {
@@ -50,7 +58,7 @@ export function fetchOverNodeHttp(url: string, init: RequestInit, options: NodeH
     if (signal?.aborted) return reject(signal.reason as Error); // as fetch does: the reason itself
     const target = new URL(url);
     const client = Object.hasOwn(clients, target.protocol) ? clients[target.protocol as keyof typeof clients]() : undefined;
-    if (!client) return reject(new TypeError('fetch failed', { cause: new Error(`unsupported protocol ${target.protocol}`) }));
+    if (!client) return reject(fetchFailed(new Error(`unsupported protocol ${target.protocol}`)));
     const { headers, body } = requestParts(init);
     let settled = false;
     const fail = (error: Error) => {
@@ -67,22 +75,22 @@ export function fetchOverNodeHttp(url: string, init: RequestInit, options: NodeH
     req.on('error', (error) => {
       // Bytes after a complete answer (a body on a 204 or 304) break the socket, not this answer: fetch keeps it too.
       if (answer?.complete) return;
-      fail(new TypeError('fetch failed', { cause: error }));
+      fail(fetchFailed(error));
     });
     // A 101 we never asked for: not an HTTP answer we can read.
-    req.once('upgrade', (_res, socket) => { socket.destroy(); fail(new TypeError('fetch failed', { cause: new Error('unexpected protocol upgrade') })); });
+    req.once('upgrade', (_res, socket) => { socket.destroy(); fail(fetchFailed(new Error('unexpected protocol upgrade'))); });
     req.once('response', (res) => {
       answer = res;
       readBody(res, options.maxBodyBytes, (error, bytes) => {
         if (settled) return;
-        if (error) return fail(new TypeError('fetch failed', { cause: error }));
+        if (error) return fail(fetchFailed(error));
         settled = true;
         signal?.removeEventListener('abort', onAbort);
         try {
           resolve(toResponse(res, bytes));
         } catch (cause) {
           // e.g. a status outside 200-599, which a Response cannot have
-          reject(new TypeError('fetch failed', { cause }));
+          reject(fetchFailed(cause));
         }
       });
     });
@@ -142,7 +150,7 @@ function readBody(res: http.IncomingMessage, max: number, done: (error: Error | 
 }
 
 function toResponse(res: http.IncomingMessage, bytes: Buffer | null): Response {
-  if (bytes === null) return new Response(null, { status: 502, statusText: 'response too large' });
+  if (bytes === null) return tooLargeResponse();
   const headers = new Headers();
   for (let i = 0; i + 1 < res.rawHeaders.length; i += 2) headers.append(res.rawHeaders[i]!, res.rawHeaders[i + 1]!);
   const status = res.statusCode ?? 0;

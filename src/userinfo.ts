@@ -56,7 +56,7 @@ export async function getUserInfo(options: UserInfoOptions = {}): Promise<Readon
       const claims = await oauth.processUserInfoResponse(as, client, data.subject ?? oauth.skipSubjectCheck, response);
       return { ...claims };
     } catch (e) {
-      throw userInfoError(e, deadline.signal);
+      throw userInfoError(e, deadline.signal, accessToken);
     } finally {
       deadline.clear();
     }
@@ -71,12 +71,13 @@ export async function getUserInfo(options: UserInfoOptions = {}): Promise<Readon
   }
 }
 
-function userInfoError(e: unknown, signal: AbortSignal): LoopauthError {
+function userInfoError(e: unknown, signal: AbortSignal, accessToken: string): LoopauthError {
   if (e instanceof oauth.WWWAuthenticateChallengeError) {
     // A refused token, not a refused client (which is what toLoopauthError assumes of a challenge).
     const error = e.cause.find((c) => c.parameters.error)?.parameters.error;
     const code = error && /^[a-z_]{1,40}$/.test(error) ? error : 'invalid_token';
     return new LoopauthError(code, `the server refused the access token at its userinfo endpoint (${code}): sign in again if it persists`, { status: e.status, error: code });
   }
-  return toLoopauthError(e, { doing: 'reading userinfo', signal });
+  // A server may echo the token it was sent in its error_description.
+  return toLoopauthError(e, { doing: 'reading userinfo', signal, redact: [accessToken] });
 }

@@ -49,15 +49,13 @@ export class FileStore implements SecretStore {
       const code = (e as NodeJS.ErrnoException).code;
       if (code === 'ENOENT') return undefined;
       if (code === 'ELOOP') throw new LoopauthError('store_failed', `${file} is a symbolic link; refusing to read secrets through it`);
-      throw new LoopauthError('store_failed', `cannot read ${file} (${code ?? 'error'})`, { code: code ?? 'ERROR' });
+      throw readFailure(file, e);
     }
     try {
       if (!fstatSync(fd).isFile()) throw new LoopauthError('store_failed', `${file} is not a regular file`);
       return readFileSync(fd, 'utf8');
     } catch (e) {
-      if (e instanceof LoopauthError) throw e;
-      const code = (e as NodeJS.ErrnoException).code;
-      throw new LoopauthError('store_failed', `cannot read ${file} (${code ?? 'error'})`, { code: code ?? 'ERROR' });
+      throw e instanceof LoopauthError ? e : readFailure(file, e);
     } finally {
       closeSync(fd);
     }
@@ -96,4 +94,9 @@ export class FileStore implements SecretStore {
       throw new LoopauthError('store_failed', `cannot write secrets to ${this.#dir} (${code ?? 'error'})`, { code: code ?? 'ERROR' });
     }
   }
+}
+
+function readFailure(file: string, e: unknown): LoopauthError {
+  const code = (e as NodeJS.ErrnoException).code;
+  return new LoopauthError('store_failed', `cannot read ${file} (${code ?? 'error'})`, { code: code ?? 'ERROR' });
 }
