@@ -92,12 +92,12 @@ export function createAuthController(options: AuthControllerOptions): AuthContro
     if (!webContents.isDestroyed()) webContents.send(channels.progress, progress);
   };
 
+  // A stuck API must not hold the window back forever: a quit aborts it, and 15 s ends it.
+  const callApi = (): Promise<UserInfo> => getUserInfo({ ...profile, signal: quitting.signal, userInfoTimeout: 15 });
+
   const userName = createUserName({
-    // A stuck API must not hold the name back forever; replies never wait on it past the grace.
-    lookup: async () => {
-      const claims = await getUserInfo({ ...profile, signal: quitting.signal, userInfoTimeout: 15 });
-      return typeof claims.name === 'string' ? claims.name : undefined;
-    },
+    // Replies never wait on the name past the grace (user-name.ts).
+    lookup: async () => nameOf(await callApi()),
     onLate: () => void view().then((state) => send({ step: 'updated', state }), () => undefined),
   });
 
@@ -216,8 +216,7 @@ export function createAuthController(options: AuthControllerOptions): AuthContro
   ipcMain.handle(channels.logout, guarded(signOut));
   ipcMain.handle(channels.status, guarded(() => reply(nothing)));
   // The API answered for this session, so the person is signed in even if the view cannot be read back.
-  const callApi = (): Promise<UserInfo> => getUserInfo({ ...profile, signal: quitting.signal, userInfoTimeout: 15 });
-  ipcMain.handle(channels.callApi, guarded(() => reply(callApi, (claims) => signedInView(typeof claims?.name === 'string' ? claims.name : undefined))));
+  ipcMain.handle(channels.callApi, guarded(() => reply(callApi, (claims) => signedInView(claims && nameOf(claims)))));
 
   return {
     persistent,
@@ -232,3 +231,5 @@ export function createAuthController(options: AuthControllerOptions): AuthContro
 }
 
 const nothing = (): Promise<undefined> => Promise.resolve(undefined);
+/** The person's name from userinfo claims (OpenID Connect Core §5.1 `name`), if it is a string. */
+const nameOf = (claims: UserInfo): string | undefined => (typeof claims.name === 'string' ? claims.name : undefined);
