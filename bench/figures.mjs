@@ -112,7 +112,7 @@ export async function callbackToExit(issuer, server) {
     const env = { XDG_CONFIG_HOME: mkdtempSync(path.join(tmpdir(), 'loopauth-bench-cb-')) };
     const login = startLogin(issuer, env, ['--store', 'file']);
     const url = await login.url;
-    const { callbackUrl } = await signInOverHttp(url, { deliver: false });
+    const callbackUrl = await signInOverHttp(url);
     const before = server.requests.length;
     const t0 = process.hrtime.bigint();
     const tab = deliverOnce(callbackUrl).then((status) => [status, process.hrtime.bigint()]);
