@@ -16,7 +16,7 @@ import { getUserInfo, login, logout, LoopauthError } from 'loopauth';
 import type { SecretStore, Session } from 'loopauth';
 import { createElectronStore } from 'loopauth/electron';
 import type { SafeStorageLike } from 'loopauth/electron';
-import type { Progress, Reply, UserInfo, ViewState } from './bridge.js';
+import type { BridgeError, Progress, Reply, UserInfo, ViewState } from './bridge.js';
 import { channels } from './bridge.js';
 import type { InvokeEventLike } from './frame-guard.js';
 import { checkSender } from './frame-guard.js';
@@ -107,13 +107,18 @@ export function createAuthController(options: AuthControllerOptions): AuthContro
     base: () => ({ pending: pending !== undefined, persistent, ...(warning ? { warning } : {}) }),
   });
 
+  /** The reply to a call that failed: the session as it is now (signed out when even that cannot be read). */
+  async function failed(error: BridgeError): Promise<Reply<never>> {
+    return { ok: false, state: await view().catch(() => signedOutView()), error };
+  }
+
   /** Runs `work`; `known` is the view its success implies, if any (else a failing view fails the reply). */
   async function reply<T>(work: () => Promise<T | undefined>, known?: (value: T | undefined) => ViewState): Promise<Reply<T>> {
     let value: T | undefined;
     try {
       value = await work();
     } catch (e) {
-      return { ok: false, state: await view().catch(() => signedOutView()), error: bridgeError(e) };
+      return failed(bridgeError(e));
     }
     const withValue = value === undefined ? {} : { value };
     if (!known) {
@@ -179,7 +184,7 @@ export function createAuthController(options: AuthControllerOptions): AuthContro
       ended();
       const error = bridgeError(e);
       send({ step: 'failed', error });
-      return { ok: false as const, state: await view().catch(() => signedOutView()), error };
+      return failed(error);
     }
     // Signed in, whatever happens next: a failure to read the view back is a warning, not a failed sign-in.
     ended();
