@@ -50,14 +50,15 @@ export async function loginUrl(issuer) {
   const env = { XDG_CONFIG_HOME: mkdtempSync(path.join(tmpdir(), 'loopauth-bench-url-')) };
   const untilUrl = async () => {
     const login = startLogin(issuer, env, ['--store', 'file']);
-    await login.url;
-    const ms = Number(process.hrtime.bigint() - login.t0) / 1e6;
-    login.child.kill('SIGKILL');
-    await login.exited;
-    return ms;
+    try {
+      await login.url;
+      return Number(process.hrtime.bigint() - login.t0) / 1e6;
+    } finally {
+      login.child.kill('SIGKILL');
+      await login.exited;
+    }
   };
-  const [base, ours] = await interleave(N, nodeE0, untilUrl);
-  rmSync(env.XDG_CONFIG_HOME, { recursive: true, force: true });
+  const [base, ours] = await interleave(N, nodeE0, untilUrl).finally(() => rmSync(env.XDG_CONFIG_HOME, { recursive: true, force: true }));
   return { name: 'login --no-browser until the URL', ours: median(ours), base: median(base), baseline: 'node -e 0', goal: 1.5 };
 }
 
