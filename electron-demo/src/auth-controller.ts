@@ -213,22 +213,27 @@ export function createAuthController(options: AuthControllerOptions): AuthContro
     }, signedOutView);
   }
 
-  const guarded = <T>(fn: () => Promise<T>) => (event: InvokeEventLike): Promise<T> => {
-    checkSender(event, webContents, pageUrl);
-    return fn();
-  };
-  ipcMain.handle(channels.login, guarded(startLogin));
-  ipcMain.handle(channels.logout, guarded(signOut));
-  ipcMain.handle(channels.status, guarded(() => reply(nothing)));
-  // The API answered for this session, so the person is signed in even if the view cannot be read back.
-  ipcMain.handle(channels.callApi, guarded(() => reply(callApi, (claims) => signedInView(claims && nameOf(claims)))));
+  /** Every IPC handler by channel: registered here, removed by dispose(), each behind the sender check. */
+  const handlers: ReadonlyMap<string, () => Promise<Reply<unknown>>> = new Map([
+    [channels.login, startLogin],
+    [channels.logout, signOut],
+    [channels.status, () => reply(nothing)],
+    // The API answered for this session, so the person is signed in even if the view cannot be read back.
+    [channels.callApi, () => reply(callApi, (claims) => signedInView(claims && nameOf(claims)))],
+  ]);
+  for (const [channel, handler] of handlers) {
+    ipcMain.handle(channel, (event: InvokeEventLike) => {
+      checkSender(event, webContents, pageUrl);
+      return handler();
+    });
+  }
 
   return {
     persistent,
     ...(warning ? { warning } : {}),
     store,
     async dispose() {
-      for (const channel of [channels.login, channels.logout, channels.status, channels.callApi]) ipcMain.removeHandler(channel);
+      for (const channel of handlers.keys()) ipcMain.removeHandler(channel);
       quitting.abort();
       await pending?.promise;
     },
