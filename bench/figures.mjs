@@ -50,14 +50,15 @@ export async function loginUrl(issuer) {
   const env = { XDG_CONFIG_HOME: mkdtempSync(path.join(tmpdir(), 'loopauth-bench-url-')) };
   const untilUrl = async () => {
     const login = startLogin(issuer, env, ['--store', 'file']);
-    await login.url;
-    const ms = Number(process.hrtime.bigint() - login.t0) / 1e6;
-    login.child.kill('SIGKILL');
-    await login.exited;
-    return ms;
+    try {
+      await login.url;
+      return Number(process.hrtime.bigint() - login.t0) / 1e6;
+    } finally {
+      login.child.kill('SIGKILL');
+      await login.exited;
+    }
   };
-  const [base, ours] = await interleave(N, nodeE0, untilUrl);
-  rmSync(env.XDG_CONFIG_HOME, { recursive: true, force: true });
+  const [base, ours] = await interleave(N, nodeE0, untilUrl).finally(() => rmSync(env.XDG_CONFIG_HOME, { recursive: true, force: true }));
   return { name: 'login --no-browser until the URL', ours: median(ours), base: median(base), baseline: 'node -e 0', goal: 1.5 };
 }
 
@@ -109,22 +110,11 @@ export async function callbackToExit(issuer, server) {
   const ours = [];
   const tabs = [];
   for (let i = 0; i < Math.min(N, 20) + 2; i++) {
-    const env = { XDG_CONFIG_HOME: mkdtempSync(path.join(tmpdir(), 'loopauth-bench-cb-')) };
-    const login = startLogin(issuer, env, ['--store', 'file']);
-    const url = await login.url;
-    const { callbackUrl } = await signInOverHttp(url, { deliver: false });
-    const before = server.requests.length;
-    const t0 = process.hrtime.bigint();
-    const tab = deliverOnce(callbackUrl).then((status) => [status, process.hrtime.bigint()]);
-    const [[code, t1], [status, answered]] = await Promise.all([login.exited, tab]);
-    if (code !== 0 || status !== 200) throw new Error(`login exited ${code}, the tab was answered ${status}`);
-    const total = Number(t1 - t0) / 1e6;
-    const serverMs = server.requests.slice(before).reduce((n, r) => n + (r.ms ?? 0), 0);
-    rmSync(env.XDG_CONFIG_HOME, { recursive: true, force: true });
+    const { total, serverMs, tab } = await oneCallback(issuer, server);
     if (i < 2) continue; // warm-up
     totals.push(total);
     ours.push(total - serverMs);
-    tabs.push(Number(answered - t0) / 1e6);
+    tabs.push(tab);
   }
   const m = median(ours);
   return { name: 'callback to exit, less the server', ours: m, base: null, baseline: 'goal 50 ms', extra: `callback to exit ${median(totals).toFixed(1)} ms, of which the server ${(median(totals) - m).toFixed(1)} ms; the tab had its answer at ${median(tabs).toFixed(1)} ms`, goal: null, ok: m <= 50 };
@@ -147,4 +137,26 @@ export async function manyLogins(issuer, count = 200) {
     extra: `fds ${before.fds}→${after.fds}, handles ${before.handles}→${after.handles}, process listeners ${before.listeners}→${after.listeners}, heap ${before.heapMB.toFixed(1)}→${after.heapMB.toFixed(1)} MB (${((growth * 1024) / count).toFixed(1)} KB a login)`,
     goal: null, ok: leaks.length === 0 && growth < 5,
   };
+}
+
+/**
+ * One login of figure 4, in ms: callback to exit, the server's share of it,
+ * callback to the tab's answer. A failing one leaves no login running and no folder.
+ */
+async function oneCallback(issuer, server) {
+  const env = { XDG_CONFIG_HOME: mkdtempSync(path.join(tmpdir(), 'loopauth-bench-cb-')) };
+  const login = startLogin(issuer, env, ['--store', 'file']);
+  try {
+    const callbackUrl = await signInOverHttp(await login.url);
+    const before = server.requests.length;
+    const t0 = process.hrtime.bigint();
+    const tab = deliverOnce(callbackUrl).then((status) => [status, process.hrtime.bigint()]);
+    const [[code, t1], [status, answered]] = await Promise.all([login.exited, tab]);
+    if (code !== 0 || status !== 200) throw new Error(`login exited ${code}, the tab was answered ${status}`);
+    const serverMs = server.requests.slice(before).reduce((n, r) => n + (r.ms ?? 0), 0);
+    return { total: Number(t1 - t0) / 1e6, serverMs, tab: Number(answered - t0) / 1e6 };
+  } finally {
+    login.child.kill('SIGKILL'); // a no-op once it has exited
+    rmSync(env.XDG_CONFIG_HOME, { recursive: true, force: true });
+  }
 }

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { login } from '../dist/index.js';
-import { signInOverHttp } from '../scripts/http-browser.mjs';
+import { deliverOnce, signInOverHttp } from '../scripts/http-browser.mjs';
 
 const [issuer, countText = '200'] = process.argv.slice(2);
 const count = Number(countText);
@@ -25,7 +25,9 @@ async function oneLogin() {
     signal: stop.signal,
     openBrowser: (url) => {
       // A stand-in that fails must end the login, not leave it waiting for its timeout.
-      delivered = signInOverHttp(url).catch((e) => (stop.abort(e), { error: e }));
+      delivered = signInOverHttp(url)
+        .then(deliverOnce)
+        .then((status) => ({ status }), (e) => (stop.abort(e), { error: e }));
     },
   }).catch(async (e) => {
     throw (await delivered)?.error ?? e;

@@ -16,7 +16,7 @@ import { getUserInfo, login, logout, LoopauthError } from 'loopauth';
 import type { SecretStore, Session } from 'loopauth';
 import { createElectronStore } from 'loopauth/electron';
 import type { SafeStorageLike } from 'loopauth/electron';
-import type { Progress, Reply, UserInfo, ViewState } from './bridge.js';
+import type { BridgeError, Progress, Reply, UserInfo, ViewState } from './bridge.js';
 import { channels } from './bridge.js';
 import type { InvokeEventLike } from './frame-guard.js';
 import { checkSender } from './frame-guard.js';
@@ -92,12 +92,12 @@ export function createAuthController(options: AuthControllerOptions): AuthContro
     if (!webContents.isDestroyed()) webContents.send(channels.progress, progress);
   };
 
+  // A stuck API must not hold the window back forever: a quit aborts it, and 15 s ends it.
+  const callApi = (): Promise<UserInfo> => getUserInfo({ ...profile, signal: quitting.signal, userInfoTimeout: 15 });
+
   const userName = createUserName({
-    // A stuck API must not hold the name back forever; replies never wait on it past the grace.
-    lookup: async () => {
-      const claims = await getUserInfo({ ...profile, signal: quitting.signal, userInfoTimeout: 15 });
-      return typeof claims.name === 'string' ? claims.name : undefined;
-    },
+    // Replies never wait on the name past the grace (user-name.ts).
+    lookup: async () => nameOf(await callApi()),
     onLate: () => void view().then((state) => send({ step: 'updated', state }), () => undefined),
   });
 
@@ -107,13 +107,18 @@ export function createAuthController(options: AuthControllerOptions): AuthContro
     base: () => ({ pending: pending !== undefined, persistent, ...(warning ? { warning } : {}) }),
   });
 
+  /** The reply to a call that failed: the session as it is now (signed out when even that cannot be read). */
+  async function failed(error: BridgeError): Promise<Reply<never>> {
+    return { ok: false, state: await view().catch(() => signedOutView()), error };
+  }
+
   /** Runs `work`; `known` is the view its success implies, if any (else a failing view fails the reply). */
   async function reply<T>(work: () => Promise<T | undefined>, known?: (value: T | undefined) => ViewState): Promise<Reply<T>> {
     let value: T | undefined;
     try {
       value = await work();
     } catch (e) {
-      return { ok: false, state: await view().catch(() => signedOutView()), error: bridgeError(e) };
+      return failed(bridgeError(e));
     }
     const withValue = value === undefined ? {} : { value };
     if (!known) {
@@ -179,7 +184,7 @@ export function createAuthController(options: AuthControllerOptions): AuthContro
       ended();
       const error = bridgeError(e);
       send({ step: 'failed', error });
-      return { ok: false as const, state: await view().catch(() => signedOutView()), error };
+      return failed(error);
     }
     // Signed in, whatever happens next: a failure to read the view back is a warning, not a failed sign-in.
     ended();
@@ -208,23 +213,27 @@ export function createAuthController(options: AuthControllerOptions): AuthContro
     }, signedOutView);
   }
 
-  const guarded = <T>(fn: () => Promise<T>) => (event: InvokeEventLike): Promise<T> => {
-    checkSender(event, webContents, pageUrl);
-    return fn();
-  };
-  ipcMain.handle(channels.login, guarded(startLogin));
-  ipcMain.handle(channels.logout, guarded(signOut));
-  ipcMain.handle(channels.status, guarded(() => reply(nothing)));
-  // The API answered for this session, so the person is signed in even if the view cannot be read back.
-  const callApi = (): Promise<UserInfo> => getUserInfo({ ...profile, signal: quitting.signal, userInfoTimeout: 15 });
-  ipcMain.handle(channels.callApi, guarded(() => reply(callApi, (claims) => signedInView(typeof claims?.name === 'string' ? claims.name : undefined))));
+  /** Every IPC handler by channel: registered here, removed by dispose(), each behind the sender check. */
+  const handlers: ReadonlyMap<string, () => Promise<Reply<unknown>>> = new Map([
+    [channels.login, startLogin],
+    [channels.logout, signOut],
+    [channels.status, () => reply(nothing)],
+    // The API answered for this session, so the person is signed in even if the view cannot be read back.
+    [channels.callApi, () => reply(callApi, (claims) => signedInView(claims && nameOf(claims)))],
+  ]);
+  for (const [channel, handler] of handlers) {
+    ipcMain.handle(channel, (event: InvokeEventLike) => {
+      checkSender(event, webContents, pageUrl);
+      return handler();
+    });
+  }
 
   return {
     persistent,
     ...(warning ? { warning } : {}),
     store,
     async dispose() {
-      for (const channel of [channels.login, channels.logout, channels.status, channels.callApi]) ipcMain.removeHandler(channel);
+      for (const channel of handlers.keys()) ipcMain.removeHandler(channel);
       quitting.abort();
       await pending?.promise;
     },
@@ -232,3 +241,5 @@ export function createAuthController(options: AuthControllerOptions): AuthContro
 }
 
 const nothing = (): Promise<undefined> => Promise.resolve(undefined);
+/** The person's name from userinfo claims (OpenID Connect Core §5.1 `name`), if it is a string. */
+const nameOf = (claims: UserInfo): string | undefined => (typeof claims.name === 'string' ? claims.name : undefined);
