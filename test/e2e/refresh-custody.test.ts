@@ -11,6 +11,7 @@ import { startAuthServer } from '../helpers/auth-server.mjs';
 import type { AuthServer } from '../helpers/auth-server.mjs';
 import { launchChromium, signInWithBrowser } from '../helpers/browser.mjs';
 import { removeTempConfigDirs, runCli, startCli, tempConfigDir } from '../helpers/cli.mjs';
+import { lastLine } from '../support/output.js';
 import { trustCaInProcess } from '../helpers/tls.mjs';
 import { getAccessToken } from '../../src/index.js';
 
@@ -92,7 +93,7 @@ describe('invalid_grant on refresh', () => {
     try {
       const r = await runCli(['token', '--min-ttl', '7200'], { env: e });
       expect(r.code).toBe(3);
-      expect(r.stderr.trim().split('\n').pop()).toMatch(/^loopauth: login_required: /);
+      expect(lastLine(r.stderr)).toMatch(/^loopauth: login_required: /);
       expect(readdirSync(path.join(e.XDG_CONFIG_HOME!, 'loopauth', 'secrets')).filter((f) => f.endsWith('.secret'))).toEqual([]);
       expect((await runCli(['status'], { env: e })).code).toBe(3);
     } finally {
@@ -174,6 +175,6 @@ describe('a token process killed at each step of a refresh (fault-injection hook
     // The server has rotated (and detects reuse of the old token): login is required, stated plainly.
     const next = await runCli(['token'], { env: e });
     expect([0, 3]).toContain(next.code);
-    if (next.code === 3) expect(next.stderr.trim().split('\n').pop()).toMatch(/^loopauth: login_required: /);
+    if (next.code === 3) expect(lastLine(next.stderr)).toMatch(/^loopauth: login_required: /);
   });
 });
