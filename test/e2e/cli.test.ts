@@ -76,8 +76,7 @@ describe('bad input', () => {
   });
 
   it('takes any absolute URI as --resource (RFC 8707: urn:, api://), and refuses a relative one or a fragment with exit 2', async () => {
-    const cli = startCli(['login', '--issuer', server.issuer, '--client-id', 'demo-cli', '--no-browser', '--store', 'file', '--resource', 'urn:example:api'], { env: await env() });
-    const url = await cli.waitForAuthorizationUrl(`${server.issuer}/auth`);
+    const { cli, url } = await startLogin(server.issuer, ['--store', 'file', '--resource', 'urn:example:api'], { env: await env() });
     expect(new URL(url).searchParams.getAll('resource')).toEqual(['urn:example:api']);
     cli.kill('SIGTERM'); // not a --timeout: a short one could end it before the URL on a busy machine
     expect((await cli.waitForExit()).code).toBe(143);

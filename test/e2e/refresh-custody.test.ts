@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startAuthServer } from '../helpers/auth-server.mjs';
 import type { AuthServer } from '../helpers/auth-server.mjs';
 import { launchChromium, signInWithBrowser } from '../helpers/browser.mjs';
-import { removeTempConfigDirs, runCli, startCli, tempConfigDir } from '../helpers/cli.mjs';
+import { removeTempConfigDirs, runCli, startCli, startLogin, tempConfigDir } from '../helpers/cli.mjs';
 import { lastLine } from '../support/output.js';
 import { trustCaInProcess } from '../helpers/tls.mjs';
 import { getAccessToken } from '../../src/index.js';
@@ -29,8 +29,8 @@ afterAll(async () => {
 /** A signed-in profile in the file store, in a config folder of its own. */
 async function signedIn(): Promise<Record<string, string>> {
   const e = { XDG_CONFIG_HOME: await tempConfigDir(), NODE_EXTRA_CA_CERTS: server.caFile! };
-  const cli = startCli(['login', '--issuer', server.issuer, '--client-id', 'demo-cli', '--no-browser', '--store', 'file'], { env: e });
-  await signInWithBrowser(browser, await cli.waitForAuthorizationUrl(`${server.issuer}/auth`));
+  const { cli, url } = await startLogin(server.issuer, ['--store', 'file'], { env: e });
+  await signInWithBrowser(browser, url);
   expect((await cli.waitForExit()).code).toBe(0);
   return e;
 }
