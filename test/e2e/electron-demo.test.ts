@@ -15,8 +15,7 @@ import type { UserInfo } from '../../electron-demo/src/bridge.js';
 import type { InvokeEventLike } from '../../electron-demo/src/frame-guard.js';
 import { listProfiles } from '../../src/index.js';
 import { signInWithBrowser } from '../helpers/browser.mjs';
-import { browserSignInsSettled, demoPageUrl as pageUrl, startDemoApp } from '../support/electron-demo-app.js';
-import type { BrowserPart, DemoAppOptions } from '../support/electron-demo-app.js';
+import { browserSignInsSettled, demoAppStarter, demoPageUrl as pageUrl } from '../support/electron-demo-app.js';
 import { useServerAndBrowser } from '../support/real-parts.js';
 import { portIsFree } from '../support/system.js';
 
@@ -26,11 +25,7 @@ afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 // browserSignInsSettled before the browser goes: a tab still being answered would fail with it.
 const real = useServerAndBrowser({ server: { https: true, autoConsent: false }, trustCa: true, beforeClose: browserSignInsSettled });
 
-const startApp = (options: Omit<DemoAppOptions, 'server' | 'browser' | 'parentDir'> & { browser?: BrowserPart } = {}) => {
-  const { browser: part, ...rest } = options;
-  const { server, browser } = real;
-  return startDemoApp({ server, browser, parentDir: tmp, ...rest, ...(part ? { part } : {}) });
-};
+const startApp = demoAppStarter(real, tmp);
 
 /** Fails if any token appears anywhere in what crossed to the renderer. */
 function expectNoToken(crossed: unknown[], tokens: string[]) {
