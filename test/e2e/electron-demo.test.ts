@@ -17,6 +17,7 @@ import { listProfiles } from '../../src/index.js';
 import { signInWithBrowser } from '../helpers/browser.mjs';
 import { browserSignInsSettled, demoAppStarter, demoPageUrl as pageUrl } from '../support/electron-demo-app.js';
 import { useServerAndBrowser } from '../support/real-parts.js';
+import { expectNotIn } from '../hostile/support/secrets.js';
 import { portIsFree } from '../support/system.js';
 
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'loopauth-electron-demo-'));
@@ -33,9 +34,9 @@ function expectNoToken(crossed: unknown[], tokens: string[]) {
   const text = JSON.stringify(crossed);
   for (const token of tokens) {
     expect(token.length).toBeGreaterThan(20);
-    expect(text).not.toContain(token);
+    expectNotIn(text, token, 'a token (in what crossed to the renderer)');
     // The JWT's signature alone would still be the token's secret part.
-    expect(text).not.toContain(token.split('.').at(-1));
+    expectNotIn(text, token.split('.').at(-1)!, 'a token\'s last part (in what crossed to the renderer)');
   }
 }
 
