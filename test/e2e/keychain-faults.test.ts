@@ -13,11 +13,11 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { CLI_PATH, REPO_ROOT, removeTempConfigDirs, runCli, tempConfigDir } from '../helpers/cli.mjs';
 import { lastLine } from '../support/output.js';
+import { haveCommands, keytarLoads } from '../support/system.js';
 
-const tools = ['dbus-run-session', 'gnome-keyring-daemon'].every((t) => spawnSync('sh', ['-c', `command -v ${t}`]).status === 0);
-const keytarLoads = spawnSync(process.execPath, ['-e', "require('keytar')"], { cwd: REPO_ROOT }).status === 0;
+const tools = haveCommands('dbus-run-session', 'gnome-keyring-daemon');
 
-describe.skipIf(!tools || !keytarLoads)('keychain faults (private gnome-keyring)', () => {
+describe.skipIf(!tools || !keytarLoads())('keychain faults (private gnome-keyring)', () => {
   const work = mkdtempSync(path.join(tmpdir(), 'loopauth-kc-faults-'));
   const run = spawnSync('dbus-run-session', ['--', path.join(REPO_ROOT, 'test/fixtures/keychain-faults.sh')], {
     env: { PATH: process.env.PATH, WORK: work, NODE: process.execPath, CLI: CLI_PATH },
