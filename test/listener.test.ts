@@ -7,6 +7,7 @@ import { LoopauthError } from '../src/errors.js';
 import { LoopbackListener } from '../src/listener.js';
 import type { Callback, LoopbackListenerOptions, RedirectHost } from '../src/listener.js';
 import { successPage } from '../src/pages.js';
+import { portIsFree } from './support/system.js';
 
 const state = randomBytes(24).toString('base64url');
 const opened: LoopbackListener[] = [];
@@ -31,15 +32,6 @@ async function occupiedPort(host = '127.0.0.1', port = 0): Promise<number> {
   return (server.address() as net.AddressInfo).port;
 }
 
-/** Whether `port` on 127.0.0.1 can be listened on now. */
-function canListen(port: number): Promise<boolean> {
-  const probe = net.createServer();
-  return new Promise((resolve) => {
-    probe.once('error', () => resolve(false));
-    probe.listen({ host: '127.0.0.1', port }, () => probe.close(() => resolve(true)));
-  });
-}
-
 /**
  * `count` distinct ports that were free a moment ago, below the ephemeral
  * range the OS numbers its own sockets from (32768 and up on Linux, 49152 on
@@ -50,7 +42,7 @@ async function freePorts(count: number): Promise<number[]> {
   const ports: number[] = [];
   while (ports.length < count) {
     const port = 20_000 + Math.floor(Math.random() * 12_000);
-    if (!ports.includes(port) && (await canListen(port))) ports.push(port);
+    if (!ports.includes(port) && (await portIsFree(port))) ports.push(port);
   }
   return ports;
 }

@@ -15,6 +15,7 @@ import { launchChromium, signInWithBrowser } from '../helpers/browser.mjs';
 import { removeTempConfigDirs, runCli, startCli, startLogin, tempConfigDir } from '../helpers/cli.mjs';
 import { trustCaInProcess } from '../helpers/tls.mjs';
 import { lastLine } from '../support/output.js';
+import { expectNotIn } from '../hostile/support/secrets.js';
 import { filesUnder, portIsFree } from '../support/system.js';
 
 let server: AuthServer;
@@ -76,8 +77,7 @@ describe('bad input', () => {
   });
 
   it('takes any absolute URI as --resource (RFC 8707: urn:, api://), and refuses a relative one or a fragment with exit 2', async () => {
-    const cli = startCli(['login', '--issuer', server.issuer, '--client-id', 'demo-cli', '--no-browser', '--store', 'file', '--resource', 'urn:example:api'], { env: await env() });
-    const url = await cli.waitForAuthorizationUrl(`${server.issuer}/auth`);
+    const { cli, url } = await startLogin(server.issuer, ['--store', 'file', '--resource', 'urn:example:api'], { env: await env() });
     expect(new URL(url).searchParams.getAll('resource')).toEqual(['urn:example:api']);
     cli.kill('SIGTERM'); // not a --timeout: a short one could end it before the URL on a busy machine
     expect((await cli.waitForExit()).code).toBe(143);
@@ -157,23 +157,23 @@ describe('signing in with the file store', () => {
 
     const root = path.join(e.XDG_CONFIG_HOME!, 'loopauth');
     const profile = readFileSync(path.join(root, 'profiles', 'default.json'), 'utf8');
-    expect(profile).not.toContain(accessToken);
+    expectNotIn(profile, accessToken, 'the access token (in the profile file)');
     const secretFiles = filesUnder(path.join(root, 'secrets')).map((f) => path.join(root, 'secrets', f));
     expect(secretFiles).toHaveLength(1);
     expect(statSync(secretFiles[0]!).mode & 0o777).toBe(0o600);
     const secrets = JSON.parse(readFileSync(secretFiles[0]!, 'utf8')) as { refresh_token: string; access_token: string };
     expect(secrets.access_token).toBe(accessToken);
-    for (const f of filesUnder(root).map((f) => path.join(root, f)).filter((f) => f !== secretFiles[0])) expect(readFileSync(f, 'utf8')).not.toContain(secrets.refresh_token);
+    for (const f of filesUnder(root).map((f) => path.join(root, f)).filter((f) => f !== secretFiles[0])) expectNotIn(readFileSync(f, 'utf8'), secrets.refresh_token, `the refresh token (in ${f})`);
     for (const out of [result.stdout, result.stderr]) {
-      expect(out).not.toContain(secrets.refresh_token);
-      expect(out).not.toContain(accessToken);
+      expectNotIn(out, secrets.refresh_token, 'the refresh token (in the output)');
+      expectNotIn(out, accessToken, 'the access token (in the output)');
     }
 
     const status = await runCli(['status', '--json'], { env: e });
     expect(status.code).toBe(0);
     const s = JSON.parse(status.stdout) as Record<string, unknown>;
     expect(s).toMatchObject({ profile: 'default', issuer: server.issuer, client_id: 'demo-cli', subject: server.user.sub, store: 'file', state: 'active' });
-    expect(status.stdout).not.toContain(accessToken);
+    expectNotIn(status.stdout, accessToken, 'the access token (in status --json)');
   });
 
   it('refreshes an access token with less than --min-ttl left in one token request and saves the rotated refresh token', async () => {
@@ -214,7 +214,7 @@ describe('token output formats', () => {
     const e = await env();
     expect((await signIn(e, ['--store', 'file'])).result.code).toBe(0);
     const secretDir = path.join(e.XDG_CONFIG_HOME!, 'loopauth', 'secrets');
-    const secrets = JSON.parse(readFileSync(path.join(secretDir, filesUnder(secretDir)[0]!), 'utf8')) as Record<string, string>;
+    const secrets = JSON.parse(readFileSync(path.join(secretDir, filesUnder(secretDir)[0]!), 'utf8')) as { refresh_token: string; access_token: string };
     const header = await runCli(['token', '--header'], { env: e });
     expect(header.stdout).toBe(`Authorization: Bearer ${secrets.access_token}\n`);
     const json = JSON.parse((await runCli(['token', '--json'], { env: e })).stdout) as Record<string, unknown>;
@@ -228,8 +228,8 @@ describe('token output formats', () => {
     expect(cred.status.expirationTimestamp).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
     for (const args of [['token'], ['token', '--json'], ['token', '--header'], ['status'], ['status', '--json']]) {
       const r = await runCli(args, { env: e });
-      expect(r.stdout + r.stderr).not.toContain(secrets.refresh_token);
-      expect(r.stdout + r.stderr).not.toContain(idToken);
+      expectNotIn(r.stdout + r.stderr, secrets.refresh_token, `the refresh token (in ${args.join(' ')})`);
+      expectNotIn(r.stdout + r.stderr, idToken, `the ID token (in ${args.join(' ')})`);
     }
     expect((await runCli(['token', '--json', '--header'], { env: e })).code).toBe(2);
   });

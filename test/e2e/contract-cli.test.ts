@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startAuthServer } from '../helpers/auth-server.mjs';
 import type { AuthServer } from '../helpers/auth-server.mjs';
 import { launchChromium, signInWithBrowser } from '../helpers/browser.mjs';
-import { removeTempConfigDirs, runCli, startCli, tempConfigDir } from '../helpers/cli.mjs';
+import { removeTempConfigDirs, runCli, startCli, startLogin, tempConfigDir } from '../helpers/cli.mjs';
 import { lastLine } from '../support/output.js';
 
 let server: AuthServer;
@@ -31,8 +31,8 @@ afterAll(async () => {
 /** Signs in with `login --store file --no-browser` and Chromium; returns the environment of that profile. */
 async function signedIn(s: AuthServer = server): Promise<Record<string, string>> {
   const env = { XDG_CONFIG_HOME: await tempConfigDir() };
-  const cli = startCli(['login', '--issuer', s.issuer, '--client-id', 'demo-cli', '--no-browser', '--store', 'file'], { env });
-  await signInWithBrowser(browser, await cli.waitForAuthorizationUrl(`${s.issuer}/auth`));
+  const { cli, url } = await startLogin(s.issuer, ['--store', 'file'], { env });
+  await signInWithBrowser(browser, url);
   expect((await cli.waitForExit()).code).toBe(0);
   return env;
 }

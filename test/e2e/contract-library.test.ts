@@ -3,42 +3,33 @@
  * "Library" section: a real oidc-provider on loopback, real headless Chromium
  * playing the person, and the app's own `openBrowser` function.
  */
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { existsSync } from 'node:fs';
 import path from 'node:path';
-import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { getAccessToken, getStatus, listProfiles, login, LoopauthError, logout, MemoryStore } from '../../src/index.js';
 import type { SecretStore } from '../../src/index.js';
-import { existsSync } from 'node:fs';
-import { startAuthServer } from '../helpers/auth-server.mjs';
-import type { AuthServer } from '../helpers/auth-server.mjs';
-import { launchChromium, signInWithBrowser } from '../helpers/browser.mjs';
+import { signInWithBrowser } from '../helpers/browser.mjs';
+import { removeTempConfigDirs, tempConfigDir } from '../helpers/cli.mjs';
+import { useServerAndBrowser } from '../support/real-parts.js';
 
-let server: AuthServer;
-let browser: Browser;
-let config: string;
 /**
  * Every browser sign-in started here. login() resolves once its listener has
  * answered the callback, while the tab may still be loading that answer and
  * closing: the browser is closed only after all of them have ended.
  */
 const tabs: Promise<unknown>[] = [];
+const real = useServerAndBrowser({ beforeClose: () => Promise.all(tabs.splice(0)) });
 const signInTab = (url: string, options?: Parameters<typeof signInWithBrowser>[2]): ReturnType<typeof signInWithBrowser> => {
-  const tab = signInWithBrowser(browser, url, options);
+  const tab = signInWithBrowser(real.browser, url, options);
   tabs.push(tab.catch(() => undefined)); // its failure is the opener's (login() warns), or the test's that awaits it
   return tab;
 };
 
+let config: string;
 beforeAll(async () => {
-  [server, browser] = await Promise.all([startAuthServer(), launchChromium()]);
-  config = await mkdtemp(path.join(tmpdir(), 'loopauth-contract-lib-'));
+  config = await tempConfigDir();
 });
-afterAll(async () => {
-  await Promise.all(tabs.splice(0));
-  await Promise.all([server?.close(), browser?.close()]);
-  if (config) await rm(config, { recursive: true, force: true });
-});
+afterAll(removeTempConfigDirs);
 
 const env = (): NodeJS.ProcessEnv => ({ XDG_CONFIG_HOME: config });
 
@@ -46,7 +37,7 @@ describe('openBrowser', () => {
   it('does not hold up the sign-in until the opener’s promise settles: an opener that signs in and resolves afterwards works', async () => {
     const started = Date.now();
     const session = await login({
-      issuer: server.issuer,
+      issuer: real.server.issuer,
       clientId: 'demo-cli',
       store: new MemoryStore(),
       env: env(),
@@ -54,7 +45,7 @@ describe('openBrowser', () => {
         await signInTab(url, { timeoutMs: 20_000 });
       },
     });
-    expect(session.subject).toBe(server.user.sub);
+    expect(session.subject).toBe(real.server.user.sub);
     // The helper gives up after 20 s when the callback page never arrives.
     expect(Date.now() - started).toBeLessThan(15_000);
   });
@@ -71,12 +62,12 @@ describe('misuse of the API', () => {
     ['a flow that does not exist', { flow: 'sideways' }],
     ['extraParams given as a string', { extraParams: 'prompt=consent' }],
   ])('rejects %s with a TypeError before anything starts', async (_, bad) => {
-    const before = server.requests.length;
+    const before = real.server.requests.length;
     const started = Date.now();
-    const options = { issuer: server.issuer, clientId: 'demo-cli', store: new MemoryStore(), env: env(), openBrowser: false, timeout: 5, ...bad };
+    const options = { issuer: real.server.issuer, clientId: 'demo-cli', store: new MemoryStore(), env: env(), openBrowser: false, timeout: 5, ...bad };
     await expect(login(options as Parameters<typeof login>[0])).rejects.toThrow(TypeError);
     expect(Date.now() - started).toBeLessThan(2000);
-    expect(server.requests.length).toBe(before);
+    expect(real.server.requests.length).toBe(before);
   });
 });
 
@@ -86,10 +77,10 @@ describe('login options', () => {
   };
 
   it('asks for openid offline_access by default, and sends resource and extraParams where they belong (port given as a list)', async () => {
-    server.clearRequests();
+    real.server.clearRequests();
     const seen: string[] = [];
     const session = await login({
-      issuer: server.issuer, clientId: 'demo-cli', store: new MemoryStore(), env: env(), openBrowser: signIn,
+      issuer: real.server.issuer, clientId: 'demo-cli', store: new MemoryStore(), env: env(), openBrowser: signIn,
       resource: 'https://api.example.com/', extraParams: { audience: 'api' }, port: [0], onAuthorizationUrl: (u) => seen.push(u),
     });
     expect(seen).toHaveLength(1);
@@ -97,17 +88,17 @@ describe('login options', () => {
     expect(auth.get('scope')).toBe('openid offline_access');
     expect(auth.getAll('resource')).toEqual(['https://api.example.com/']);
     expect(auth.get('audience')).toBe('api');
-    expect(seen[0]!.startsWith(`${server.issuer}/auth?`)).toBe(true);
-    expect(server.tokenRequests()[0]?.params.resource).toBe('https://api.example.com/');
+    expect(seen[0]!.startsWith(`${real.server.issuer}/auth?`)).toBe(true);
+    expect(real.server.tokenRequests()[0]?.params.resource).toBe('https://api.example.com/');
     expect(session.resource).toEqual(['https://api.example.com/']);
   });
 
   it('keeps an app’s profiles apart under its appName, and lists and reports them', async () => {
     const store = new MemoryStore();
-    await login({ issuer: server.issuer, clientId: 'demo-cli', store, env: env(), openBrowser: signIn, appName: 'contract-app', profile: 'work' });
+    await login({ issuer: real.server.issuer, clientId: 'demo-cli', store, env: env(), openBrowser: signIn, appName: 'contract-app', profile: 'work' });
     expect(existsSync(path.join(config, 'contract-app', 'profiles', 'work.json'))).toBe(true);
     expect(await listProfiles({ appName: 'contract-app', env: env() })).toEqual(['work']);
-    expect(await getStatus({ appName: 'contract-app', profile: 'work', store, env: env() })).toMatchObject({ state: 'active', subject: server.user.sub });
+    expect(await getStatus({ appName: 'contract-app', profile: 'work', store, env: env() })).toMatchObject({ state: 'active', subject: real.server.user.sub });
     expect((await getAccessToken({ appName: 'contract-app', profile: 'work', store, env: env() })).accessToken).toEqual(expect.any(String));
     await expect(getStatus({ profile: 'work', env: env() })).rejects.toMatchObject({ code: 'login_required' });
   });
@@ -115,7 +106,7 @@ describe('login options', () => {
   it('ends with cancelled on abort and with timeout after timeout seconds, as LoopauthErrors', async () => {
     const ac = new AbortController();
     setTimeout(() => ac.abort(), 300);
-    const base = { issuer: server.issuer, clientId: 'demo-cli', store: new MemoryStore(), env: env(), openBrowser: false } as const;
+    const base = { issuer: real.server.issuer, clientId: 'demo-cli', store: new MemoryStore(), env: env(), openBrowser: false } as const;
     await expect(login({ ...base, signal: ac.signal })).rejects.toMatchObject({ code: 'cancelled' });
     const started = Date.now();
     const e: unknown = await login({ ...base, timeout: 1 }).catch((x: unknown) => x);
@@ -134,7 +125,7 @@ describe('an app’s own SecretStore', () => {
       delete: (key: string) => Promise.resolve(entries.delete(key)),
     } as unknown as SecretStore;
     const profile = 'own-store';
-    await login({ issuer: server.issuer, clientId: 'demo-cli', store, env: env(), profile, openBrowser: (url) => signInTab(url) });
+    await login({ issuer: real.server.issuer, clientId: 'demo-cli', store, env: env(), profile, openBrowser: (url) => signInTab(url) });
     expect(entries.size).toBe(1);
     expect((await getAccessToken({ store, env: env(), profile })).accessToken).toEqual(expect.any(String));
     expect(await getStatus({ store, env: env(), profile })).toMatchObject({ state: 'active', store: 'custom' });
@@ -148,14 +139,14 @@ describe('an app’s callbacks', () => {
     const warnings: string[] = [];
     let tab: Promise<{ status: number }> | undefined;
     const session = await login({
-      issuer: server.issuer, clientId: 'demo-cli', store: new MemoryStore(), env: env(), openBrowser: false, profile: 'callbacks',
+      issuer: real.server.issuer, clientId: 'demo-cli', store: new MemoryStore(), env: env(), openBrowser: false, profile: 'callbacks',
       onWarning: (w) => warnings.push(w),
       onAuthorizationUrl: (url) => {
         tab = signInTab(url);
         return Promise.reject(new Error('the app failed to show the URL'));
       },
     });
-    expect(session.subject).toBe(server.user.sub);
+    expect(session.subject).toBe(real.server.user.sub);
     expect(warnings.join('\n')).toMatch(/onAuthorizationUrl/);
     expect((await tab)?.status).toBe(200);
   });
@@ -165,7 +156,7 @@ describe('logout()', () => {
   it('says which token it revoked: the refresh token, or the access token of a session that has none', async () => {
     const store = new MemoryStore();
     const signIn = (profile: string, scopes: string) =>
-      login({ issuer: server.issuer, clientId: 'demo-cli', scopes, store, env: env(), profile, openBrowser: (url) => signInTab(url) });
+      login({ issuer: real.server.issuer, clientId: 'demo-cli', scopes, store, env: env(), profile, openBrowser: (url) => signInTab(url) });
     await signIn('with-refresh', 'openid offline_access');
     await signIn('access-only', 'openid');
     expect(await logout({ store, env: env(), profile: 'with-refresh' })).toMatchObject({ revocation: 'revoked', revokedToken: 'refresh_token' });

@@ -9,6 +9,7 @@ import { startAuthServer } from '../helpers/auth-server.mjs';
 import type { AuthServer } from '../helpers/auth-server.mjs';
 import { approveDeviceWithBrowser, launchChromium } from '../helpers/browser.mjs';
 import { removeTempConfigDirs, runCli, startCli, tempConfigDir } from '../helpers/cli.mjs';
+import { lastLine } from '../support/output.js';
 
 let server: AuthServer;
 let consentServer: AuthServer;
@@ -85,7 +86,7 @@ describe('the device grant', () => {
     await approveDeviceWithBrowser(browser, uri, codeLine[1], { action: 'deny' }).catch(() => undefined);
     const r = await cli.waitForExit();
     expect(r.code).toBe(1);
-    expect(r.stderr.trim().split('\n').pop()).toMatch(/^loopauth: access_denied: /);
+    expect(lastLine(r.stderr)).toMatch(/^loopauth: access_denied: /);
     expect((await runCli(['status'], { env: e })).code).toBe(3);
   });
 

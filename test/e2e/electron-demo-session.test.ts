@@ -12,8 +12,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { channels } from '../../electron-demo/src/bridge.js';
 import type { UserInfo } from '../../electron-demo/src/bridge.js';
 import { signInWithBrowser } from '../helpers/browser.mjs';
-import { browserSignInsSettled, startDemoApp } from '../support/electron-demo-app.js';
-import type { BrowserPart, DemoAppOptions } from '../support/electron-demo-app.js';
+import { browserSignInsSettled, demoAppStarter } from '../support/electron-demo-app.js';
 import { useServerAndBrowser } from '../support/real-parts.js';
 
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'loopauth-electron-session-'));
@@ -22,11 +21,7 @@ afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
 const real = useServerAndBrowser({ server: { https: true }, trustCa: true, beforeClose: browserSignInsSettled });
 
-const startApp = (options: Omit<DemoAppOptions, 'server' | 'browser' | 'parentDir'> & { browser?: BrowserPart } = {}) => {
-  const { browser: part, ...rest } = options;
-  const { server, browser } = real;
-  return startDemoApp({ server, browser, parentDir: tmp, ...rest, ...(part ? { part } : {}) });
-};
+const startApp = demoAppStarter(real, tmp);
 
 /** Requests to oidc-provider's userinfo endpoint since the log was cleared. */
 const userInfoRequests = (): number => real.server.requests.filter((r) => r.path === '/me').length;

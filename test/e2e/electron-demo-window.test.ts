@@ -18,6 +18,7 @@ import type { Progress } from '../../electron-demo/src/bridge.js';
 import { browserSignInsSettled, startDemoApp } from '../support/electron-demo-app.js';
 import { preloadPageScript } from '../support/electron-preload.js';
 import type { DemoAppOptions } from '../support/electron-demo-app.js';
+import { expectNotIn } from '../hostile/support/secrets.js';
 import { useServerAndBrowser } from '../support/real-parts.js';
 
 const demo = path.resolve(import.meta.dirname, '../../electron-demo');
@@ -135,7 +136,7 @@ describe('Electron demo window (stand-ins for contextBridge, ipcRenderer, ipcMai
     const tokens = await app.storedTokens();
     expect(tokens).toHaveLength(3);
     const html = await page.content();
-    for (const token of tokens) expect(html).not.toContain(token);
+    for (const token of tokens) expectNotIn(html, token, 'a token (in the page)');
     await page.click('#logout');
     await page.locator('#signed-out').waitFor({ state: 'visible' });
     expect(await page.locator('#signed-in').isVisible()).toBe(false);

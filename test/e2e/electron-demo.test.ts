@@ -15,9 +15,9 @@ import type { UserInfo } from '../../electron-demo/src/bridge.js';
 import type { InvokeEventLike } from '../../electron-demo/src/frame-guard.js';
 import { listProfiles } from '../../src/index.js';
 import { signInWithBrowser } from '../helpers/browser.mjs';
-import { browserSignInsSettled, demoPageUrl as pageUrl, startDemoApp } from '../support/electron-demo-app.js';
-import type { BrowserPart, DemoAppOptions } from '../support/electron-demo-app.js';
+import { browserSignInsSettled, demoAppStarter, demoPageUrl as pageUrl } from '../support/electron-demo-app.js';
 import { useServerAndBrowser } from '../support/real-parts.js';
+import { expectNotIn } from '../hostile/support/secrets.js';
 import { portIsFree } from '../support/system.js';
 
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'loopauth-electron-demo-'));
@@ -26,11 +26,7 @@ afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 // browserSignInsSettled before the browser goes: a tab still being answered would fail with it.
 const real = useServerAndBrowser({ server: { https: true, autoConsent: false }, trustCa: true, beforeClose: browserSignInsSettled });
 
-const startApp = (options: Omit<DemoAppOptions, 'server' | 'browser' | 'parentDir'> & { browser?: BrowserPart } = {}) => {
-  const { browser: part, ...rest } = options;
-  const { server, browser } = real;
-  return startDemoApp({ server, browser, parentDir: tmp, ...rest, ...(part ? { part } : {}) });
-};
+const startApp = demoAppStarter(real, tmp);
 
 /** Fails if any token appears anywhere in what crossed to the renderer. */
 function expectNoToken(crossed: unknown[], tokens: string[]) {
@@ -38,9 +34,9 @@ function expectNoToken(crossed: unknown[], tokens: string[]) {
   const text = JSON.stringify(crossed);
   for (const token of tokens) {
     expect(token.length).toBeGreaterThan(20);
-    expect(text).not.toContain(token);
+    expectNotIn(text, token, 'a token (in what crossed to the renderer)');
     // The JWT's signature alone would still be the token's secret part.
-    expect(text).not.toContain(token.split('.').at(-1));
+    expectNotIn(text, token.split('.').at(-1)!, 'a token\'s last part (in what crossed to the renderer)');
   }
 }
 

@@ -12,11 +12,12 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { CLI_PATH, REPO_ROOT, removeTempConfigDirs, runCli, tempConfigDir } from '../helpers/cli.mjs';
+import { lastLine } from '../support/output.js';
+import { haveCommands, keytarLoads } from '../support/system.js';
 
-const tools = ['dbus-run-session', 'gnome-keyring-daemon'].every((t) => spawnSync('sh', ['-c', `command -v ${t}`]).status === 0);
-const keytarLoads = spawnSync(process.execPath, ['-e', "require('keytar')"], { cwd: REPO_ROOT }).status === 0;
+const tools = haveCommands('dbus-run-session', 'gnome-keyring-daemon');
 
-describe.skipIf(!tools || !keytarLoads)('keychain faults (private gnome-keyring)', () => {
+describe.skipIf(!tools || !keytarLoads())('keychain faults (private gnome-keyring)', () => {
   const work = mkdtempSync(path.join(tmpdir(), 'loopauth-kc-faults-'));
   const run = spawnSync('dbus-run-session', ['--', path.join(REPO_ROOT, 'test/fixtures/keychain-faults.sh')], {
     env: { PATH: process.env.PATH, WORK: work, NODE: process.execPath, CLI: CLI_PATH },
@@ -67,7 +68,7 @@ describe.skipIf(!tools || !keytarLoads)('keychain faults (private gnome-keyring)
       env: { XDG_CONFIG_HOME: config, DBUS_SESSION_BUS_ADDRESS: undefined, DISPLAY: undefined },
     });
     expect(r.code).toBe(1);
-    expect(r.stderr.trim().split('\n').pop()).toMatch(/^loopauth: keychain_unavailable: .*--insecure-storage/);
+    expect(lastLine(r.stderr)).toMatch(/^loopauth: keychain_unavailable: .*--insecure-storage/);
     expect(readdirSync(config, { recursive: true }).filter((f) => String(f).includes('secret'))).toEqual([]);
   });
 
@@ -81,7 +82,7 @@ describe.skipIf(!tools || !keytarLoads)('keychain faults (private gnome-keyring)
     });
     silent.close();
     expect(r.code).toBe(1);
-    expect(r.stderr.trim().split('\n').pop()).toMatch(/^loopauth: keychain_unavailable: .*--insecure-storage/);
+    expect(lastLine(r.stderr)).toMatch(/^loopauth: keychain_unavailable: .*--insecure-storage/);
     expect(Date.now() - started).toBeLessThan(15_000); // half the --timeout: the store's failure did not wait for discovery
   });
 });

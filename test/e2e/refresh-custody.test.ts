@@ -5,31 +5,22 @@
  */
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import type { Browser } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startAuthServer } from '../helpers/auth-server.mjs';
-import type { AuthServer } from '../helpers/auth-server.mjs';
-import { launchChromium, signInWithBrowser } from '../helpers/browser.mjs';
-import { removeTempConfigDirs, runCli, startCli, tempConfigDir } from '../helpers/cli.mjs';
+import { afterAll, describe, expect, it } from 'vitest';
+import { signInWithBrowser } from '../helpers/browser.mjs';
+import { removeTempConfigDirs, runCli, startCli, startLogin, tempConfigDir } from '../helpers/cli.mjs';
+import { lastLine } from '../support/output.js';
+import { useServerAndBrowser } from '../support/real-parts.js';
 import { trustCaInProcess } from '../helpers/tls.mjs';
 import { getAccessToken } from '../../src/index.js';
 
-let server: AuthServer;
-let browser: Browser;
-
-beforeAll(async () => {
-  [server, browser] = await Promise.all([startAuthServer({ https: true, rotateRefreshTokens: true }), launchChromium()]);
-});
-afterAll(async () => {
-  await Promise.all([server?.close(), browser?.close()]);
-  await removeTempConfigDirs();
-});
+const real = useServerAndBrowser({ server: { https: true, rotateRefreshTokens: true } });
+afterAll(removeTempConfigDirs);
 
 /** A signed-in profile in the file store, in a config folder of its own. */
 async function signedIn(): Promise<Record<string, string>> {
-  const e = { XDG_CONFIG_HOME: await tempConfigDir(), NODE_EXTRA_CA_CERTS: server.caFile! };
-  const cli = startCli(['login', '--issuer', server.issuer, '--client-id', 'demo-cli', '--no-browser', '--store', 'file'], { env: e });
-  await signInWithBrowser(browser, await cli.waitForAuthorizationUrl(`${server.issuer}/auth`));
+  const e = { XDG_CONFIG_HOME: await tempConfigDir(), NODE_EXTRA_CA_CERTS: real.server.caFile! };
+  const { cli, url } = await startLogin(real.server.issuer, ['--store', 'file'], { env: e });
+  await signInWithBrowser(real.browser, url);
   expect((await cli.waitForExit()).code).toBe(0);
   return e;
 }
@@ -48,13 +39,13 @@ function expireAccessToken(e: Record<string, string>): void {
   writeFileSync(secretFile(e), JSON.stringify({ ...secrets(e), expires_at: Math.floor(Date.now() / 1000) - 10 }));
 }
 
-const refreshes = (): number => server.tokenRequests().filter((q) => q.grantType === 'refresh_token').length;
+const refreshes = (): number => real.server.tokenRequests().filter((q) => q.grantType === 'refresh_token').length;
 
 describe('concurrent token processes on an expired access token', () => {
   it.each([8, 32])('%i processes make exactly one refresh, all print the same token, and the grant survives', async (n) => {
     const e = await signedIn();
     expireAccessToken(e);
-    server.clearRequests();
+    real.server.clearRequests();
     const runs = await Promise.all(Array.from({ length: n }, () => runCli(['token'], { env: e, timeoutMs: 60_000 })));
     expect(runs.map((r) => r.code)).toEqual(Array(n).fill(0));
     expect(refreshes()).toBe(1);
@@ -69,12 +60,12 @@ describe('concurrent token processes on an expired access token', () => {
 describe('a process killed while it holds the lock', () => {
   it('does not block the next token for more than 10 s, and the grant is still usable', async () => {
     const e = await signedIn();
-    server.setDelay(30_000, { path: '/token' });
+    real.server.setDelay(30_000, { path: '/token' });
     const stuck = startCli(['token', '--min-ttl', '7200'], { env: e });
     await new Promise((r) => setTimeout(r, 1000)); // it holds the lock and waits on the server
     stuck.kill('SIGKILL');
     await stuck.waitForExit().catch(() => undefined);
-    server.setDelay(0);
+    real.server.setDelay(0);
     const r = await runCli(['token', '--min-ttl', '7200'], { env: e, timeoutMs: 20_000 });
     expect(r.code).toBe(0);
     // The same command again, with no lock left behind: what it takes without the wait (node's
@@ -88,15 +79,15 @@ describe('a process killed while it holds the lock', () => {
 describe('invalid_grant on refresh', () => {
   it('with the current refresh token: exit 3 login_required and the profile’s secrets are gone', async () => {
     const e = await signedIn();
-    server.setTokenFault((q) => (q.grantType === 'refresh_token' ? { status: 400, body: { error: 'invalid_grant' } } : undefined));
+    real.server.setTokenFault((q) => (q.grantType === 'refresh_token' ? { status: 400, body: { error: 'invalid_grant' } } : undefined));
     try {
       const r = await runCli(['token', '--min-ttl', '7200'], { env: e });
       expect(r.code).toBe(3);
-      expect(r.stderr.trim().split('\n').pop()).toMatch(/^loopauth: login_required: /);
+      expect(lastLine(r.stderr)).toMatch(/^loopauth: login_required: /);
       expect(readdirSync(path.join(e.XDG_CONFIG_HOME!, 'loopauth', 'secrets')).filter((f) => f.endsWith('.secret'))).toEqual([]);
       expect((await runCli(['status'], { env: e })).code).toBe(3);
     } finally {
-      server.setTokenFault(null);
+      real.server.setTokenFault(null);
     }
   });
 
@@ -104,7 +95,7 @@ describe('invalid_grant on refresh', () => {
     const e = await signedIn();
     expireAccessToken(e);
     const replaced = { ...secrets(e), refresh_token: 'replaced-by-another-process', access_token: 'fresh-from-another-process', expires_at: Math.floor(Date.now() / 1000) + 3600 };
-    server.setTokenFault((q) => {
+    real.server.setTokenFault((q) => {
       if (q.grantType !== 'refresh_token') return undefined;
       // While our refresh is in flight, "another process" saves its rotated grant.
       writeFileSync(secretFile(e), JSON.stringify(replaced));
@@ -116,19 +107,19 @@ describe('invalid_grant on refresh', () => {
       expect(r.stdout).toBe('fresh-from-another-process\n');
       expect(secrets(e).refresh_token).toBe('replaced-by-another-process');
     } finally {
-      server.setTokenFault(null);
+      real.server.setTokenFault(null);
     }
   });
 
   it('a 503 or an unreachable server deletes nothing: the next token works', async () => {
     const e = await signedIn();
     const before = secrets(e);
-    server.setTokenFault((q) => (q.grantType === 'refresh_token' ? { status: 503, body: { error: 'temporarily_unavailable' } } : undefined));
+    real.server.setTokenFault((q) => (q.grantType === 'refresh_token' ? { status: 503, body: { error: 'temporarily_unavailable' } } : undefined));
     try {
       const r = await runCli(['token', '--min-ttl', '7200'], { env: e });
       expect(r.code).toBe(1);
     } finally {
-      server.setTokenFault(null);
+      real.server.setTokenFault(null);
     }
     expect(secrets(e)).toEqual(before);
     expect((await runCli(['token', '--min-ttl', '7200'], { env: e })).code).toBe(0);
@@ -139,8 +130,8 @@ describe('concurrent getAccessToken() calls in one process', () => {
   it('make one refresh for 50 calls on an expired access token', async () => {
     const e = await signedIn();
     expireAccessToken(e);
-    server.clearRequests();
-    const untrust = await trustCaInProcess(server.ca!);
+    real.server.clearRequests();
+    const untrust = await trustCaInProcess(real.server.ca!);
     try {
       const env = { ...process.env, XDG_CONFIG_HOME: e.XDG_CONFIG_HOME };
       const tokens = await Promise.all(Array.from({ length: 50 }, () => getAccessToken({ env })));
@@ -174,6 +165,6 @@ describe('a token process killed at each step of a refresh (fault-injection hook
     // The server has rotated (and detects reuse of the old token): login is required, stated plainly.
     const next = await runCli(['token'], { env: e });
     expect([0, 3]).toContain(next.code);
-    if (next.code === 3) expect(next.stderr.trim().split('\n').pop()).toMatch(/^loopauth: login_required: /);
+    if (next.code === 3) expect(lastLine(next.stderr)).toMatch(/^loopauth: login_required: /);
   });
 });

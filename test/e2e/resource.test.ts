@@ -11,6 +11,7 @@ import { startAuthServer } from '../helpers/auth-server.mjs';
 import type { AuthServer } from '../helpers/auth-server.mjs';
 import { launchChromium, signInWithBrowser } from '../helpers/browser.mjs';
 import { removeTempConfigDirs, runCli, startCli, tempConfigDir } from '../helpers/cli.mjs';
+import { lastLine } from '../support/output.js';
 
 let server: AuthServer;
 let noRegistration: AuthServer;
@@ -89,7 +90,7 @@ describe('login --resource-url', () => {
     try {
       const r = await runCli(['login', '--resource-url', resourceUrl, '--no-browser', '--store', 'file'], { env: { XDG_CONFIG_HOME: await tempConfigDir(), NODE_EXTRA_CA_CERTS: server.caFile! } });
       expect(r.code).toBe(1);
-      expect(r.stderr.trim().split('\n').pop()).toMatch(/^loopauth: discovery_failed: /);
+      expect(lastLine(r.stderr)).toMatch(/^loopauth: discovery_failed: /);
       expect(r.stderr).not.toMatch(/\/auth\?/);
     } finally {
       claimedResource = '';
@@ -101,6 +102,6 @@ describe('login --resource-url', () => {
       env: { XDG_CONFIG_HOME: await tempConfigDir(), NODE_EXTRA_CA_CERTS: noRegistration.caFile! },
     });
     expect(r.code).toBe(2);
-    expect(r.stderr.trim().split('\n').pop()).toMatch(/^loopauth: client_id_required: .*--client-id/);
+    expect(lastLine(r.stderr)).toMatch(/^loopauth: client_id_required: .*--client-id/);
   });
 });

@@ -3,17 +3,17 @@
  * profile's access token, on the metadata saved at login. A real
  * oidc-provider on loopback, real headless Chromium signing in.
  */
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { getUserInfo, login, MemoryStore } from '../../src/index.js';
 import { signInWithBrowser } from '../helpers/browser.mjs';
+import { removeTempConfigDirs, tempConfigDir } from '../helpers/cli.mjs';
 import { useServerAndBrowser } from '../support/real-parts.js';
 
 let config: string;
-beforeAll(async () => { config = await mkdtemp(path.join(tmpdir(), 'loopauth-userinfo-')); });
-afterAll(async () => { if (config) await rm(config, { recursive: true, force: true }); });
+beforeAll(async () => { config = await tempConfigDir(); });
+afterAll(removeTempConfigDirs);
 const real = useServerAndBrowser();
 
 /** A signed-in profile of its own; `store` holds its secrets. */

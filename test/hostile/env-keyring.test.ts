@@ -6,18 +6,17 @@
  * unlocked at login). test/e2e/keychain-faults.test.ts covers a daemon that
  * is stopped, gone or absent, and an entry that reads as empty.
  */
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CLI_PATH, REPO_ROOT } from '../helpers/cli.mjs';
+import { CLI_PATH } from '../helpers/cli.mjs';
 import { startHostileServer } from './support/server.js';
 import { recordingBrowser, readRecord } from './support/server.run.js';
-import { filesUnder } from '../support/system.js';
+import { filesUnder, haveCommands, keytarLoads } from '../support/system.js';
 
-const tools = ['dbus-run-session', 'gnome-keyring-daemon', 'gdbus'].every((t) => spawnSync('sh', ['-c', `command -v ${t}`]).status === 0);
-const keytarLoads = spawnSync(process.execPath, ['-e', "require('keytar')"], { cwd: REPO_ROOT }).status === 0;
+const tools = haveCommands('dbus-run-session', 'gnome-keyring-daemon', 'gdbus');
 
 // Prints "<step> <exit> <last stderr line>" per step.
 const script = `set -u
@@ -35,7 +34,7 @@ step logout-locked "$NODE" "$CLI" logout
 cp "$XDG_CONFIG_HOME/loopauth/profiles/default.json" "$WORK/profile-after.json"
 `;
 
-describe.skipIf(!tools || !keytarLoads)('a locked keyring (a private gnome-keyring, locked through the Secret Service API)', () => {
+describe.skipIf(!tools || !keytarLoads())('a locked keyring (a private gnome-keyring, locked through the Secret Service API)', () => {
   let steps: Map<string, { code: number; last: string }>;
   let tokenRequests = 0;
   let leaks: string[] = [];

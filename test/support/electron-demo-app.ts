@@ -19,6 +19,7 @@ import type { AuthServer } from '../helpers/auth-server.mjs';
 import { signInWithBrowser } from '../helpers/browser.mjs';
 import type { SignInResult } from '../helpers/browser.mjs';
 import type { SafeStorageLike } from '../../src/electron.js';
+import type { ServerAndBrowser } from './real-parts.js';
 import { standInSafeStorage } from './safe-storage.js';
 
 /** The demo's own page, as main.ts loads it. */
@@ -72,6 +73,20 @@ function safeStorage(options: DemoAppOptions): SafeStorageLike {
   const safe = standInSafeStorage(options.backend, options.encryption ?? true);
   if (!options.undecryptable) return safe;
   return { ...safe, decryptString: () => { throw new Error('cannot decrypt (stand-in)'); } };
+}
+
+/** A test's options for one app: the file's shared parts aside, and `browser` naming what the "system browser" does. */
+export type AppOptions = Omit<DemoAppOptions, 'server' | 'browser' | 'parentDir'> & { readonly browser?: BrowserPart };
+
+/**
+ * The app starter of one test file: every app on `real`'s server and
+ * Chromium, each in a folder of its own under `parentDir`.
+ */
+export function demoAppStarter(real: ServerAndBrowser, parentDir: string): (options?: AppOptions) => ReturnType<typeof startDemoApp> {
+  return (options = {}) => {
+    const { browser: part, ...rest } = options;
+    return startDemoApp({ server: real.server, browser: real.browser, parentDir, ...rest, ...(part ? { part } : {}) });
+  };
 }
 
 /** Starts the demo's main-process side; `crossed` collects every value that went to the renderer. */

@@ -39,9 +39,19 @@ function verifierCandidates(text: string): string[] {
   return out;
 }
 
+/**
+ * Fails if `text` holds `secret`, the failure naming it by `what` alone:
+ * `expect(text).not.toContain(secret)` would print the secret, and the text
+ * around it, in the test's output.
+ */
+export function expectNotIn(text: string, secret: string, what: string): void {
+  expect(typeof secret === 'string' && secret.length > 0, `${what} is no value to look for`).toBe(true); // '' or a missing one would pass unseen
+  expect(text.includes(secret), `${what} leaked`).toBe(false);
+}
+
 /** Fails if `text` holds the code or the verifier (the failure names which, never the value). */
 export function expectNoSecrets(text: string, secrets: SignInSecrets): void {
-  if (secrets.code) expect(text.includes(secrets.code), 'the authorization code leaked').toBe(false);
+  if (secrets.code) expectNotIn(text, secrets.code, 'the authorization code');
   const leaked = verifierCandidates(text).some((w) => createHash('sha256').update(w).digest('base64url') === secrets.challenge);
   expect(leaked, 'the PKCE verifier leaked').toBe(false);
 }
